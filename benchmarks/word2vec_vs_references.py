@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Side-by-side Word2Vec benchmark: embedkit, gensim and fastText on the same corpus, same run.
+
+For each tool and model (skip-gram, CBOW) it trains with the same settings, measures wall time
+and peak RSS of the whole process with /usr/bin/time -v, and scores the vectors with embedkit's
+own evaluation (analogy accuracy on questions-words, top 30,000 words; WS353 Spearman).
+
+Needs: build/bin/embedkit (Release build), /usr/bin/time, fasttext and python3-gensim from Debian
+(with libopenblas0-pthread). Run with Debian's python: /usr/bin/python3 benchmarks/word2vec_vs_references.py
+  --corpus text8-prefix|gutenberg100m|PATH  [--models skipgram,cbow] [--tools embedkit,gensim,fasttext]
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.normpath(os.path.join(ROOT, "..", "shared", "data"))
+EMBEDKIT = os.path.join(ROOT, "build", "bin", "embedkit")
+
+GENSIM_SCRIPT = r"""
+import sys, logging
+from gensim.models import Word2Vec, FastText
+corpus, out, sg, lr, threads, subwords = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+common = dict(corpus_file=corpus, vector_size=100, window=5, negative=5, sample=1e-4, min_count=5,
+              epochs=5, workers=threads, sg=sg, alpha=lr, seed=1)
+if subwords:
+    model = FastText(min_n=3, max_n=6, bucket=2000000, **common)
+else:
+    model = Word2Vec(**common)
+model.wv.save_word2vec_format(out)
+"""
+
+
+def prepare_corpus(name, workdir):
+    """Returns (path of the one-line corpus, path of the same tokens in lines of 1000 words)."""
+    if os.path.exists(name):
+        path = name
+    elif name == "gutenberg100m":
+        path = os.path.join(workdir, "gutenberg100m")
+        if not os.path.exists(path):
+            with open(path + ".part", "wb") as out:
+                subprocess.run(["xz", "-dc", os.path.join(DATA, "gutenberg100m.xz")], stdout=out, check=True)
+            os.rename(path + ".part", path)
+    else:
+        path = os.path.join(DATA, name)
+    lines = os.path.join(workdir, os.path.basename(path) + ".lines")
+    if not os.path.exists(lines):
+        with open(path, "r", encoding="utf-8") as f:
+            words = f.read().split()
+        with open(lines + ".part", "w", encoding="utf-8") as out:
+            for i in range(0, len(words), 1000):
+                out.write(" ".join(words[i:i + 1000]))
+                out.write("\n")
+        os.rename(lines + ".part", lines)
+    return path, lines
+
+
+def timed(cmd, log):
+    """Runs cmd under /usr/bin/time -v; returns (wall seconds, peak RSS MiB)."""
+    with open(log, "w") as err:
+        proc = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdout=err, stderr=subprocess.STDOUT)
+    text = open(log).read()
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{text[-3000:]}")
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)", text).group(1)
+    parts = [float(p) for p in wall.split(":")]
+    seconds = parts[-1] + 60 * parts[-2] + (3600 * parts[-3] if len(parts) == 3 else 0)
+    rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
+    return seconds, rss_kb / 1024.0
+
+
+def evaluate(vectors):
+    out = subprocess.run([EMBEDKIT, "eval", "--vectors", vectors,
+                          "--analogies", os.path.join(DATA, "eval", "questions-words.txt"),
+                          "--similarity", os.path.join(DATA, "eval", "ws353.txt"),
+                          "--restrict", "30000", "--json"], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def count_tokens(path):
+    with open(path, "rb") as f:
+        return sum(len(chunk.split()) for chunk in iter(lambda: f.read(1 << 24), b""))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", default="text8-prefix")
+    ap.add_argument("--models", default="skipgram,cbow")
+    ap.add_argument("--tools", default="embedkit,gensim,fasttext")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "embedkit-bench"))
+    ap.add_argument("--subwords", action="store_true", help="fastText subword models (minn 3, maxn 6, 2M buckets)")
+    ap.add_argument("--json", help="also write the rows to this file")
+    args = ap.parse_args()
+    os.makedirs(args.workdir, exist_ok=True)
+    corpus, corpus_lines = prepare_corpus(args.corpus, args.workdir)
+    tokens = count_tokens(corpus)
+    t = str(args.threads)
+    rows = []
+    for model in args.models.split(","):
+        sg = model == "skipgram"
+        lr = "0.025" if sg else "0.05"
+        for tool in args.tools.split(","):
+            stem = os.path.join(args.workdir, f"{tool}-{model}{'-sub' if args.subwords else ''}")
+            vec = stem + ".vec"
+            if tool == "embedkit":
+                name = ("fasttext" if sg else "fasttext-cbow") if args.subwords else model
+                cmd = [EMBEDKIT, "train", "--model", name, "--input", corpus, "--output", vec,
+                       "--dim", "100", "--window", "5", "--negative", "5", "--sample", "1e-4",
+                       "--min-count", "5", "--epochs", "5", "--lr", lr, "--threads", t]
+                if args.subwords:
+                    cmd += ["--minn", "3", "--maxn", "6", "--buckets", "2000000"]
+            elif tool == "gensim":
+                cmd = ["/usr/bin/python3", "-c", GENSIM_SCRIPT, corpus_lines, vec, "1" if sg else "0", lr, t,
+                       "1" if args.subwords else "0"]
+            elif tool == "fasttext":
+                minn, maxn = ("3", "6") if args.subwords else ("0", "0")
+                cmd = ["fasttext", "skipgram" if sg else "cbow", "-input", corpus, "-output", stem,
+                       "-dim", "100", "-ws", "5", "-neg", "5", "-t", "1e-4", "-minCount", "5", "-epoch", "5",
+                       "-lr", lr, "-thread", t, "-minn", minn, "-maxn", maxn, "-bucket", "2000000", "-verbose", "0"]
+            else:
+                sys.exit(f"unknown tool {tool}")
+            print(f"running {tool} {model} ...", file=sys.stderr, flush=True)
+            seconds, rss = timed(cmd, stem + ".log")
+            scores = evaluate(vec)
+            row = dict(tool=tool, model=model, seconds=seconds, rss_mib=rss,
+                       words_per_sec_per_thread=tokens * 5 / seconds / args.threads, **scores)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+
+    print(f"\ncorpus: {args.corpus} ({tokens:,} tokens), threads {args.threads}, dim 100, window 5, negative 5, "
+          f"sample 1e-4, min-count 5, epochs 5{', subwords 3-6, 2M buckets' if args.subwords else ''}\n")
+    print("| model | tool | wall s | words/s/thread | peak RSS MiB | analogy all | sem | syn | answered | WS353 | time vs embedkit |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        ours = next((r for r in rows if r["model"] == row["model"] and r["tool"] == "embedkit"), None)
+        ratio = f"{row['seconds'] / ours['seconds']:.2f}x" if ours else "-"
+        a = row["analogy"]
+        print(f"| {row['model']} | {row['tool']} | {row['seconds']:.1f} | {row['words_per_sec_per_thread']:,.0f} | "
+              f"{row['rss_mib']:.0f} | {100 * a['accuracy']:.2f}% | {100 * a['semantic_accuracy']:.2f}% | "
+              f"{100 * a['syntactic_accuracy']:.2f}% | {a['answered']}/{a['total']} | "
+              f"{row['similarity']['spearman']:.4f} | {ratio} |")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

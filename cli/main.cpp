@@ -1,0 +1,34 @@
+// embedkit: train, query and evaluate embeddings from the command line.
+
+#include "command.hpp"
+
+#include <embedkit/errors.hpp>
+#include <embedkit/version.hpp>
+
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <exception>
+#include <new>
+
+int main(int argc, char** argv) {
+    CLI::App app{"embedkit " EMBEDKIT_VERSION_STRING ": train, query and evaluate embeddings"};
+    app.set_version_flag("--version", EMBEDKIT_VERSION_STRING);
+    app.require_subcommand(1);
+    for (auto setup : embedkit::cli::command_registry()) setup(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const embedkit::error& e) {
+        fmt::print(stderr, "embedkit: error: {}\n", e.what());
+        return 1;
+    } catch (const std::bad_alloc&) {
+        fmt::print(stderr, "embedkit: error: out of memory\n");
+        return 1;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "embedkit: error: {}\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,61 @@
+#pragma once
+
+// Progress lines for long runs on stderr: refreshed in place on a terminal, plain periodic lines
+// otherwise (logs, CI), and a summary at the end.
+
+#include <embedkit/core/training_progress.hpp>
+
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <string>
+
+#include <unistd.h>
+
+namespace embedkit::cli {
+
+[[nodiscard]] inline std::string format_duration(double seconds) {
+    if (!(seconds >= 0) || seconds > 1e7) return "--:--";
+    const long s = static_cast<long>(seconds + 0.5);
+    if (s >= 3600) return fmt::format("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60);
+    return fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
+[[nodiscard]] inline std::string format_rate(double per_second) {
+    if (per_second >= 1e6) return fmt::format("{:.2f}M", per_second / 1e6);
+    if (per_second >= 1e3) return fmt::format("{:.1f}k", per_second / 1e3);
+    return fmt::format("{:.0f}", per_second);
+}
+
+class ProgressPrinter {
+public:
+    explicit ProgressPrinter(std::string stage, bool quiet = false)
+        : stage_(std::move(stage)), quiet_(quiet), terminal_(::isatty(STDERR_FILENO) == 1) {}
+
+    /// Seconds between reports: frequent in place on a terminal, sparse in a log.
+    [[nodiscard]] double interval() const noexcept { return terminal_ ? 0.5 : 10.0; }
+
+    bool operator()(const TrainingProgress& p) {
+        if (quiet_) return true;
+        const double eta = p.fraction > 0 ? p.elapsed_seconds * (1.0 - p.fraction) / p.fraction : -1.0;
+        const std::string line =
+            fmt::format("{}: {:5.1f}%  words/sec/thread: {:>7}  lr: {:.6f}  loss: {:.4f}  ETA: {}", stage_,
+                        100.0 * p.fraction, format_rate(p.words_per_sec_per_thread), p.learning_rate, p.loss,
+                        format_duration(eta));
+        if (terminal_) {
+            fmt::print(stderr, "\r{}\x1b[K", line);
+            if (p.fraction >= 1.0) fmt::print(stderr, "\n");
+        } else {
+            fmt::print(stderr, "{}\n", line);
+        }
+        std::fflush(stderr);
+        return true;
+    }
+
+private:
+    std::string stage_;
+    bool quiet_;
+    bool terminal_;
+};
+
+}  // namespace embedkit::cli

@@ -1,0 +1,54 @@
+#pragma once
+
+// `embedkit train --model NAME ...`: one subcommand for every trainer. The flags every trainer
+// shares live in TrainArgs; each trainer (cli/train_<model>.cpp) registers a TrainModel with its
+// names, its own extra flags and its run function. Shared flags are optional so that each trainer
+// applies its own defaults (GloVe's window is 10, Word2Vec's 5).
+
+#include "command.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace embedkit::cli {
+
+struct TrainArgs {
+    std::string model = "skipgram";
+    std::string input;
+    std::string output;
+    std::string format = "vec";
+    std::string save_vocab;
+    std::optional<int> dim;
+    std::optional<int> window;
+    std::optional<int> epochs;
+    std::optional<double> lr;
+    std::optional<std::int64_t> min_count;
+    unsigned threads = 0;
+    std::uint64_t seed = 1;
+    bool quiet = false;
+};
+
+struct TrainModel {
+    std::vector<std::string> names;  ///< values of --model it handles
+    std::string summary;             ///< one line for --help
+    /// Adds the model's own flags (called once when the command is built).
+    std::function<void(CLI::App&)> add_options;
+    std::function<void(const TrainArgs&)> run;
+};
+
+inline std::vector<TrainModel>& train_models() {
+    static std::vector<TrainModel> models;
+    return models;
+}
+
+struct RegisterTrainModel {
+    explicit RegisterTrainModel(TrainModel model) { train_models().push_back(std::move(model)); }
+};
+
+/// Fails now, before a long run, if `path` cannot be written later (missing directory, no permission).
+void check_writable(const std::string& path);
+
+}  // namespace embedkit::cli

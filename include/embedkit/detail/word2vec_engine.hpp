@@ -1,0 +1,353 @@
+#pragma once
+
+// The training loop shared by Word2Vec and fastText: skip-gram and CBOW, negative sampling and
+// hierarchical softmax, linear learning-rate decay, Hogwild threads over corpus shards.
+// fastText differs only in what a word's input vector is (the mean of its own row and its
+// n-gram rows), which `InputRows` describes; plain Word2Vec leaves it empty.
+
+#include "embedkit/core/alias_sampler.hpp"
+#include "embedkit/core/huffman_tree.hpp"
+#include "embedkit/core/training_progress.hpp"
+#include "embedkit/detail/hogwild.hpp"
+#include "embedkit/detail/parallel.hpp"
+#include "embedkit/detail/rng.hpp"
+#include "embedkit/detail/sigmoid_table.hpp"
+#include "embedkit/errors.hpp"
+#include "embedkit/text/corpus.hpp"
+#include "embedkit/text/subsampling.hpp"
+#include "embedkit/types.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace embedkit::detail {
+
+/// The rows that make up each word's input vector: rows[offsets[w] .. offsets[w+1]). Empty
+/// means plain Word2Vec, where word w's input is row w alone.
+struct InputRows {
+    std::vector<std::int64_t> offsets;
+    std::vector<std::int32_t> rows;
+
+    [[nodiscard]] bool plain() const noexcept { return offsets.empty(); }
+};
+
+enum class EngineArchitecture { skipgram, cbow };
+
+struct EngineConfig {
+    EngineArchitecture architecture = EngineArchitecture::skipgram;
+    int dim = 100;
+    int window = 5;
+    int negative = 5;
+    bool hierarchical_softmax = false;
+    bool cbow_mean = true;
+    double sample = 1e-3;
+    int epochs = 5;
+    double lr = 0.025;
+    double min_lr_ratio = 1e-4;
+    unsigned threads = 1;
+    std::uint64_t seed = 1;
+    ProgressCallback progress;
+    double progress_interval = 1.0;
+};
+
+/// Parameters the engine trains in place. `output_negative` is used when negative > 0,
+/// `output_hs` (one row per inner node of `tree`) with hierarchical softmax.
+template <class S>
+struct EngineParameters {
+    RowMatrix<S>* input = nullptr;
+    RowMatrix<S>* output_negative = nullptr;
+    RowMatrix<S>* output_hs = nullptr;
+};
+
+template <class S>
+class Word2VecEngine {
+public:
+    Word2VecEngine(const EngineConfig& config, const std::vector<std::int64_t>& counts, CorpusView corpus,
+                   const InputRows& inputs, EngineParameters<S> params)
+        : config_(config), corpus_(corpus), inputs_(inputs), params_(params),
+          subsampler_(counts, config.sample), table_(SigmoidTable::instance()) {
+        if (config_.negative > 0) sampler_.emplace(make_unigram_sampler(counts, 0.75));
+        if (config_.hierarchical_softmax) tree_ = HuffmanTree(counts);
+        corpus_tokens_ = corpus_.token_count();
+        total_tokens_ = corpus_tokens_ * static_cast<std::uint64_t>(config_.epochs);
+    }
+
+    void run() {
+        const unsigned threads = std::max(1u, config_.threads);
+        states_ = std::vector<ThreadState>(threads);
+        start_ = Clock::now();
+        last_report_ = start_;
+        run_threads(threads, [&](unsigned t) { train_thread(t, threads); });
+        if (diverged_.load()) {
+            throw numeric_error("training diverged: the loss became NaN or Inf (learning rate " +
+                                std::to_string(config_.lr) + " is too high; try a lower one)");
+        }
+        if (stop_.load()) throw cancelled("training cancelled by the progress callback");
+        if (!all_finite()) {
+            throw numeric_error("training produced NaN or Inf parameters (learning rate " +
+                                std::to_string(config_.lr) + " is too high; try a lower one)");
+        }
+        report(/*final_report=*/true, 0);
+    }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    static constexpr std::uint64_t kSyncEvery = 10000;  // words between updates of shared progress
+
+    struct alignas(64) ThreadState {
+        std::atomic<double> loss_sum{0.0};
+        std::atomic<std::uint64_t> loss_count{0};
+        std::atomic<int> epoch{0};
+    };
+
+    struct Workspace {
+        Rng rng;
+        std::vector<TokenId> sentence;
+        RowVector<S> hidden;
+        RowVector<S> gradient;
+        double loss = 0;
+        std::uint64_t predictions = 0;
+    };
+
+    void train_thread(unsigned t, unsigned threads) {
+        const CorpusView shard = corpus_.shard(t, threads);
+        Workspace ws;
+        ws.rng.reseed(stream_seed(config_.seed, t));
+        ws.hidden.resize(config_.dim);
+        ws.gradient.resize(config_.dim);
+        ws.sentence.reserve(1024);
+        std::uint64_t unsynced = 0;
+        S lr = static_cast<S>(config_.lr);
+        for (int epoch = 0; epoch < config_.epochs; ++epoch) {
+            states_[t].epoch.store(epoch, std::memory_order_relaxed);
+            std::size_t i = 0;
+            while (i < shard.size) {
+                ws.sentence.clear();
+                for (; i < shard.size && shard.data[i] != kSentenceEnd; ++i) {
+                    ++unsynced;
+                    if (subsampler_.keep(shard.data[i], ws.rng)) ws.sentence.push_back(shard.data[i]);
+                }
+                ++i;  // past the sentence end
+                if (config_.architecture == EngineArchitecture::skipgram) {
+                    train_skipgram_sentence(ws, lr);
+                } else {
+                    train_cbow_sentence(ws, lr);
+                }
+                if (unsynced >= kSyncEvery) {
+                    if (!sync(t, ws, unsynced, lr)) return;
+                    unsynced = 0;
+                }
+            }
+        }
+        sync(t, ws, unsynced, lr);
+    }
+
+    /// Publishes this thread's progress, updates the learning rate, and (thread 0) reports.
+    /// Returns false when the run must stop.
+    bool sync(unsigned t, Workspace& ws, std::uint64_t words, S& lr) {
+        const std::uint64_t done = processed_.fetch_add(words, std::memory_order_relaxed) + words;
+        const double remaining = 1.0 - static_cast<double>(done) / static_cast<double>(total_tokens_ + 1);
+        lr = static_cast<S>(config_.lr * std::max(config_.min_lr_ratio, remaining));
+        states_[t].loss_sum.store(ws.loss, std::memory_order_relaxed);
+        states_[t].loss_count.store(ws.predictions, std::memory_order_relaxed);
+        if (!std::isfinite(ws.loss)) {
+            diverged_.store(true);
+            stop_.store(true);
+        }
+        if (t == 0 && config_.progress) {
+            const auto now = Clock::now();
+            if (std::chrono::duration<double>(now - last_report_).count() >= config_.progress_interval) {
+                last_report_ = now;
+                report(false, static_cast<double>(lr));
+            }
+        }
+        return !stop_.load(std::memory_order_relaxed);
+    }
+
+    void report(bool final_report, double lr) {
+        if (!config_.progress) return;
+        double loss_sum = 0;
+        std::uint64_t loss_count = 0;
+        for (const auto& s : states_) {
+            loss_sum += s.loss_sum.load(std::memory_order_relaxed);
+            loss_count += s.loss_count.load(std::memory_order_relaxed);
+        }
+        TrainingProgress p;
+        p.tokens_processed = processed_.load(std::memory_order_relaxed);
+        p.fraction = final_report ? 1.0
+                                  : std::min(1.0, static_cast<double>(p.tokens_processed) /
+                                                      static_cast<double>(std::max<std::uint64_t>(total_tokens_, 1)));
+        p.epoch = states_.empty() ? 0 : states_[0].epoch.load(std::memory_order_relaxed);
+        p.elapsed_seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+        p.words_per_sec_per_thread = p.elapsed_seconds > 0
+                                         ? static_cast<double>(p.tokens_processed) / p.elapsed_seconds /
+                                               static_cast<double>(states_.size())
+                                         : 0.0;
+        p.learning_rate = final_report ? config_.lr * config_.min_lr_ratio : lr;
+        const std::uint64_t count_delta = loss_count - reported_loss_count_;
+        p.loss = count_delta > 0 ? (loss_sum - reported_loss_sum_) / static_cast<double>(count_delta)
+                                 : (loss_count > 0 ? loss_sum / static_cast<double>(loss_count) : 0.0);
+        if (final_report && loss_count > 0) p.loss = loss_sum / static_cast<double>(loss_count);
+        reported_loss_sum_ = loss_sum;
+        reported_loss_count_ = loss_count;
+        if (!config_.progress(p) && !final_report) stop_.store(true);
+    }
+
+    void train_skipgram_sentence(Workspace& ws, S lr) {
+        const int n = static_cast<int>(ws.sentence.size());
+        const int window = config_.window;
+        for (int pos = 0; pos < n; ++pos) {
+            const int reduced = static_cast<int>(ws.rng.below(static_cast<std::uint64_t>(window)));
+            const int lo = std::max(0, pos - window + reduced);
+            const int hi = std::min(n - 1, pos + window - reduced);
+            const TokenId target = ws.sentence[static_cast<std::size_t>(pos)];
+            for (int c = lo; c <= hi; ++c) {
+                if (c == pos) continue;
+                train_pair(ws, ws.sentence[static_cast<std::size_t>(c)], target, lr);
+            }
+        }
+    }
+
+    /// One skip-gram prediction: the input vector of `context` predicts `target`.
+    void train_pair(Workspace& ws, TokenId context, TokenId target, S lr) {
+        const int dim = config_.dim;
+        ws.gradient.setZero();
+        if (inputs_.plain()) {
+            S* row = params_.input->row(context).data();
+            train_targets(ws, row, target, lr);
+            hogwild_axpy<S>(S(1), ws.gradient.data(), row, dim);
+            return;
+        }
+        const std::int64_t begin = inputs_.offsets[static_cast<std::size_t>(context)];
+        const std::int64_t end = inputs_.offsets[static_cast<std::size_t>(context) + 1];
+        compose_mean(ws.hidden.data(), begin, end);
+        train_targets(ws, ws.hidden.data(), target, lr);
+        for (std::int64_t r = begin; r < end; ++r) {
+            hogwild_axpy<S>(S(1), ws.gradient.data(), params_.input->row(inputs_.rows[static_cast<std::size_t>(r)]).data(), dim);
+        }
+    }
+
+    void train_cbow_sentence(Workspace& ws, S lr) {
+        const int n = static_cast<int>(ws.sentence.size());
+        const int window = config_.window;
+        const int dim = config_.dim;
+        for (int pos = 0; pos < n; ++pos) {
+            const int reduced = static_cast<int>(ws.rng.below(static_cast<std::uint64_t>(window)));
+            const int lo = std::max(0, pos - window + reduced);
+            const int hi = std::min(n - 1, pos + window - reduced);
+            ws.hidden.setZero();
+            std::int64_t rows_in_hidden = 0;
+            for (int c = lo; c <= hi; ++c) {
+                if (c == pos) continue;
+                for_each_input_row(ws.sentence[static_cast<std::size_t>(c)], [&](S* row) {
+                    hogwild_axpy<S>(S(1), row, ws.hidden.data(), dim);
+                    ++rows_in_hidden;
+                });
+            }
+            if (rows_in_hidden == 0) continue;
+            if (config_.cbow_mean) ws.hidden /= static_cast<S>(rows_in_hidden);
+            ws.gradient.setZero();
+            train_targets(ws, ws.hidden.data(), ws.sentence[static_cast<std::size_t>(pos)], lr);
+            for (int c = lo; c <= hi; ++c) {
+                if (c == pos) continue;
+                for_each_input_row(ws.sentence[static_cast<std::size_t>(c)],
+                                   [&](S* row) { hogwild_axpy<S>(S(1), ws.gradient.data(), row, dim); });
+            }
+        }
+    }
+
+    template <class F>
+    void for_each_input_row(TokenId word, F&& f) {
+        if (inputs_.plain()) {
+            f(params_.input->row(word).data());
+            return;
+        }
+        const auto w = static_cast<std::size_t>(word);
+        for (std::int64_t r = inputs_.offsets[w]; r < inputs_.offsets[w + 1]; ++r) {
+            f(params_.input->row(inputs_.rows[static_cast<std::size_t>(r)]).data());
+        }
+    }
+
+    void compose_mean(S* hidden, std::int64_t begin, std::int64_t end) {
+        const int dim = config_.dim;
+        hogwild_copy<S>(params_.input->row(inputs_.rows[static_cast<std::size_t>(begin)]).data(), hidden, dim);
+        for (std::int64_t r = begin + 1; r < end; ++r) {
+            hogwild_axpy<S>(S(1), params_.input->row(inputs_.rows[static_cast<std::size_t>(r)]).data(), hidden, dim);
+        }
+        if (end - begin > 1) RowMap<S>(hidden, dim) /= static_cast<S>(end - begin);
+    }
+
+    /// The output layer for one prediction of `target` from the input vector `hidden`:
+    /// updates the output rows and accumulates the input gradient in ws.gradient.
+    void train_targets(Workspace& ws, const S* hidden, TokenId target, S lr) {
+        const int dim = config_.dim;
+        double loss = 0;
+        if (config_.negative > 0) {
+            for (int d = 0; d <= config_.negative; ++d) {
+                TokenId sample = target;
+                float label = 1.0f;
+                if (d > 0) {
+                    sample = sampler_->sample(ws.rng);
+                    if (sample == target) continue;
+                    label = 0.0f;
+                }
+                S* out = params_.output_negative->row(sample).data();
+                const float f = static_cast<float>(hogwild_dot<S>(hidden, out, dim));
+                loss -= d == 0 ? table_.log_sigmoid(f) : table_.log_sigmoid(-f);
+                const S g = static_cast<S>(label - table_.sigmoid(f)) * lr;
+                hogwild_axpy<S>(g, out, ws.gradient.data(), dim);
+                hogwild_axpy<S>(g, hidden, out, dim);
+            }
+        }
+        if (config_.hierarchical_softmax) {
+            const std::size_t length = tree_.code_length(target);
+            const std::uint32_t* path = tree_.path(target);
+            const std::uint8_t* code = tree_.code(target);
+            for (std::size_t d = 0; d < length; ++d) {
+                S* out = params_.output_hs->row(path[d]).data();
+                const float f = static_cast<float>(hogwild_dot<S>(hidden, out, dim));
+                // Branch 0 is the positive class, as in word2vec.c: p(branch) = sigma(f) for code 0.
+                const float label = 1.0f - static_cast<float>(code[d]);
+                loss -= code[d] == 0 ? table_.log_sigmoid(f) : table_.log_sigmoid(-f);
+                const S g = static_cast<S>(label - table_.sigmoid(f)) * lr;
+                hogwild_axpy<S>(g, out, ws.gradient.data(), dim);
+                hogwild_axpy<S>(g, hidden, out, dim);
+            }
+        }
+        ws.loss += loss;
+        ++ws.predictions;
+    }
+
+    [[nodiscard]] bool all_finite() const {
+        auto finite = [](const RowMatrix<S>* m) { return m == nullptr || m->allFinite(); };
+        return finite(params_.input) && finite(params_.output_negative) && finite(params_.output_hs);
+    }
+
+    EngineConfig config_;
+    CorpusView corpus_;
+    const InputRows& inputs_;
+    EngineParameters<S> params_;
+    Subsampler subsampler_;
+    std::optional<AliasSampler> sampler_;  // with negative sampling
+    HuffmanTree tree_;
+    const SigmoidTable& table_;
+    std::uint64_t corpus_tokens_ = 0;
+    std::uint64_t total_tokens_ = 0;
+
+    std::vector<ThreadState> states_;
+    std::atomic<std::uint64_t> processed_{0};
+    std::atomic<bool> stop_{false};
+    std::atomic<bool> diverged_{false};
+    Clock::time_point start_;
+    Clock::time_point last_report_;
+    double reported_loss_sum_ = 0;
+    std::uint64_t reported_loss_count_ = 0;
+};
+
+}  // namespace embedkit::detail

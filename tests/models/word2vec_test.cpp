@@ -1,0 +1,207 @@
+#include <embedkit/models/word2vec.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace embedkit;
+
+namespace {
+
+/// Two topics of `per_topic` words each; every sentence draws its words from one topic only,
+/// so a working trainer must put words of the same topic close together.
+std::pair<Vocab, Corpus> planted_topics(int per_topic, int sentences, std::uint64_t seed) {
+    std::vector<std::pair<std::string, std::int64_t>> counts;
+    detail::Rng rng(seed);
+    std::vector<TokenId> ids;
+    std::vector<std::int64_t> freq(static_cast<std::size_t>(2 * per_topic), 0);
+    for (int s = 0; s < sentences; ++s) {
+        const int topic = static_cast<int>(rng.below(2));
+        for (int k = 0; k < 20; ++k) {
+            const int w = topic * per_topic + static_cast<int>(rng.below(static_cast<std::uint64_t>(per_topic)));
+            ids.push_back(w);
+            ++freq[static_cast<std::size_t>(w)];
+        }
+        ids.push_back(kSentenceEnd);
+    }
+    for (int w = 0; w < 2 * per_topic; ++w) counts.emplace_back("w" + std::to_string(w), freq[static_cast<std::size_t>(w)]);
+    VocabOptions vo;
+    vo.min_count = 1;
+    Vocab vocab = Vocab::from_counts(counts, vo);
+    // Vocab ids are by descending count: remap our word numbers to them.
+    for (auto& id : ids) {
+        if (id != kSentenceEnd) id = vocab.at("w" + std::to_string(id));
+    }
+    return {std::move(vocab), Corpus::from_ids(std::move(ids))};
+}
+
+double cosine(const RowMatrix<float>& m, TokenId a, TokenId b) {
+    const auto ra = m.row(a);
+    const auto rb = m.row(b);
+    return static_cast<double>(ra.dot(rb)) / (static_cast<double>(ra.norm()) * static_cast<double>(rb.norm()) + 1e-12);
+}
+
+/// Mean cosine within topics minus mean cosine across topics.
+double topic_separation(const Word2VecModel<float>& model, int per_topic) {
+    double within = 0, across = 0;
+    int n_within = 0, n_across = 0;
+    for (int a = 0; a < 2 * per_topic; ++a) {
+        for (int b = a + 1; b < 2 * per_topic; ++b) {
+            const double c = cosine(model.input, model.vocab.at("w" + std::to_string(a)), model.vocab.at("w" + std::to_string(b)));
+            if ((a < per_topic) == (b < per_topic)) {
+                within += c;
+                ++n_within;
+            } else {
+                across += c;
+                ++n_across;
+            }
+        }
+    }
+    return within / n_within - across / n_across;
+}
+
+Word2VecOptions small_options() {
+    Word2VecOptions o;
+    o.dim = 16;
+    o.window = 3;
+    o.negative = 5;
+    o.sample = 0;
+    o.epochs = 5;
+    o.threads = 1;
+    o.seed = 7;
+    return o;
+}
+
+}  // namespace
+
+TEST_CASE("word2vec learns planted topics with every architecture and output layer", "[word2vec]") {
+    const auto data = planted_topics(8, 1500, 11);
+    const Vocab& vocab = data.first;
+    const Corpus& corpus = data.second;
+    struct Case {
+        const char* name;
+        Word2VecArchitecture arch;
+        int negative;
+        bool hs;
+    };
+    const Case cases[] = {
+        {"skip-gram, negative sampling", Word2VecArchitecture::skipgram, 5, false},
+        {"CBOW, negative sampling", Word2VecArchitecture::cbow, 5, false},
+        {"skip-gram, hierarchical softmax", Word2VecArchitecture::skipgram, 0, true},
+        {"CBOW, hierarchical softmax", Word2VecArchitecture::cbow, 0, true},
+        {"skip-gram, both", Word2VecArchitecture::skipgram, 3, true},
+    };
+    for (const auto& c : cases) {
+        INFO(c.name);
+        auto o = small_options();
+        o.architecture = c.arch;
+        o.negative = c.negative;
+        o.hierarchical_softmax = c.hs;
+        const auto model = train_word2vec(vocab, corpus.view(), o);
+        CHECK(model.input.rows() == static_cast<Eigen::Index>(vocab.size()));
+        CHECK(model.input.cols() == 16);
+        CHECK(model.output.rows() == (c.negative > 0 ? static_cast<Eigen::Index>(vocab.size()) : 0));
+        CHECK(model.output_hs.rows() == (c.hs ? static_cast<Eigen::Index>(vocab.size()) - 1 : 0));
+        CHECK(topic_separation(model, 8) > 0.3);
+    }
+}
+
+TEST_CASE("word2vec with one thread and a fixed seed is bit-identical across runs", "[word2vec]") {
+    const auto data = planted_topics(8, 300, 3);
+    const Vocab& vocab = data.first;
+    const Corpus& corpus = data.second;
+    auto o = small_options();
+    const auto a = train_word2vec(vocab, corpus.view(), o);
+    const auto b = train_word2vec(vocab, corpus.view(), o);
+    CHECK(a.input == b.input);
+    CHECK(a.output == b.output);
+    o.seed = 8;
+    const auto c = train_word2vec(vocab, corpus.view(), o);
+    CHECK_FALSE(a.input == c.input);
+}
+
+TEST_CASE("word2vec with several threads learns the same structure", "[word2vec]") {
+    const auto data = planted_topics(8, 1500, 5);
+    const Vocab& vocab = data.first;
+    const Corpus& corpus = data.second;
+    auto o = small_options();
+    o.threads = 3;
+    const auto model = train_word2vec(vocab, corpus.view(), o);
+    CHECK(topic_separation(model, 8) > 0.3);
+}
+
+TEST_CASE("word2vec progress reports loss that falls, and can cancel", "[word2vec]") {
+    const auto data = planted_topics(8, 3000, 9);
+    const Vocab& vocab = data.first;
+    const Corpus& corpus = data.second;
+    auto o = small_options();
+    o.progress_interval = 0;  // report at every synchronisation
+    std::vector<TrainingProgress> reports;
+    o.progress = [&](const TrainingProgress& p) {
+        reports.push_back(p);
+        return true;
+    };
+    (void)train_word2vec(vocab, corpus.view(), o);
+    REQUIRE(reports.size() >= 3);
+    CHECK(reports.back().fraction == 1.0);
+    for (std::size_t i = 1; i < reports.size(); ++i) CHECK(reports[i].fraction >= reports[i - 1].fraction);
+    CHECK(reports.front().loss > reports[reports.size() - 2].loss);
+    CHECK(reports[reports.size() - 2].learning_rate < reports.front().learning_rate);
+    CHECK(std::isfinite(reports.back().loss));
+
+    int calls = 0;
+    o.progress = [&](const TrainingProgress&) { return ++calls < 2; };
+    CHECK_THROWS_AS(train_word2vec(vocab, corpus.view(), o), cancelled);
+}
+
+TEST_CASE("word2vec stops with numeric_error when the learning rate makes it diverge", "[word2vec]") {
+    const auto data = planted_topics(8, 500, 2);
+    const Vocab& vocab = data.first;
+    const Corpus& corpus = data.second;
+    auto o = small_options();
+    o.lr = 1e30;
+    CHECK_THROWS_AS(train_word2vec(vocab, corpus.view(), o), numeric_error);
+}
+
+TEST_CASE("word2vec rejects bad options and inputs naming the problem", "[word2vec]") {
+    const auto data = planted_topics(4, 50, 1);
+    const Vocab& vocab = data.first;
+    const Corpus& corpus = data.second;
+    auto expect_field = [&](Word2VecOptions o, const std::string& field) {
+        try {
+            (void)train_word2vec(vocab, corpus.view(), o);
+            FAIL("no exception for " << field);
+        } catch (const invalid_options& e) {
+            CHECK_THAT(e.what(), Catch::Contains(field));
+        }
+    };
+    auto o = small_options();
+    o.dim = 0;
+    expect_field(o, "dim");
+    o = small_options();
+    o.window = 0;
+    expect_field(o, "window");
+    o = small_options();
+    o.negative = -1;
+    expect_field(o, "negative");
+    o = small_options();
+    o.negative = 0;
+    expect_field(o, "negative");
+    o = small_options();
+    o.lr = 0.0;
+    expect_field(o, "lr");
+    o = small_options();
+    o.epochs = 0;
+    expect_field(o, "epochs");
+    o = small_options();
+    o.sample = -1;
+    expect_field(o, "sample");
+
+    const Corpus empty = Corpus::from_ids({});
+    CHECK_THROWS_AS(train_word2vec(vocab, empty.view(), small_options()), invalid_argument);
+    const Corpus out_of_range = Corpus::from_ids({0, 1, 999, kSentenceEnd});
+    CHECK_THROWS_WITH(train_word2vec(vocab, out_of_range.view(), small_options()), Catch::Contains("999"));
+}

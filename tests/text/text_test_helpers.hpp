@@ -1,0 +1,123 @@
+#pragma once
+
+// Helpers shared by the text-pipeline tests: a unique temporary directory, and a stream that
+// generates a long single line of random words on the fly (so a test can feed the tokenizer tens
+// of megabytes without holding them) while recording how much the reader asks for per read.
+
+#include <embedkit/detail/rng.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <streambuf>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace embedkit_test {
+
+/// A fresh directory under the system temp directory, removed with everything in it.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "embedkit_text_XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    [[nodiscard]] std::string file(const std::string& name) const { return (path_ / name).string(); }
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+    /// Number of entries in the directory (to check that no temporary file is left behind).
+    [[nodiscard]] std::size_t entries() const {
+        return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(path_),
+                                                      std::filesystem::directory_iterator()));
+    }
+
+private:
+    std::filesystem::path path_;
+};
+
+inline void write_file(const std::string& path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+/// FNV-1a over a sequence of tokens (a 0xFF byte between tokens, 0xFE between sentences).
+class TokenHash {
+public:
+    void token(std::string_view t) {
+        for (const char c : t) byte(static_cast<unsigned char>(c));
+        byte(0xFF);
+    }
+    void sentence_end() { byte(0xFE); }
+    [[nodiscard]] std::uint64_t value() const { return h_; }
+
+private:
+    void byte(unsigned char b) {
+        h_ ^= b;
+        h_ *= 0x100000001b3ULL;
+    }
+    std::uint64_t h_ = 0xcbf29ce484222325ULL;
+};
+
+/// One line of random lower-case words separated by runs of spaces and tabs, no newline, about
+/// `target_bytes` long, generated as it is read. Knows how many words it produced and their hash.
+class GeneratedLine : public std::streambuf {
+public:
+    GeneratedLine(std::uint64_t seed, std::size_t target_bytes) : rng_(seed), target_(target_bytes) {
+        buffer_.resize(1 << 12);
+    }
+
+    [[nodiscard]] std::size_t words() const { return words_; }
+    [[nodiscard]] std::uint64_t hash() const { return hash_.value(); }
+    [[nodiscard]] std::size_t bytes() const { return produced_; }
+    /// The largest number of bytes asked for in one read (istream::read -> sgetn -> xsgetn).
+    [[nodiscard]] std::streamsize max_request() const { return max_request_; }
+
+protected:
+    std::streamsize xsgetn(char* s, std::streamsize n) override {
+        max_request_ = std::max(max_request_, n);
+        return std::streambuf::xsgetn(s, n);
+    }
+
+    int_type underflow() override {
+        if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+        if (produced_ >= target_) return traits_type::eof();
+        std::size_t n = 0;
+        while (n + 32 < buffer_.size() && produced_ + n < target_) {
+            const std::size_t len = 1 + rng_.below(12);
+            std::string word(len, 'a');
+            for (auto& c : word) c = static_cast<char>('a' + rng_.below(26));
+            hash_.token(word);
+            ++words_;
+            std::copy(word.begin(), word.end(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
+            n += len;
+            const std::size_t gap = rng_.below(8) == 0 ? 2 : 1;
+            for (std::size_t g = 0; g < gap; ++g) buffer_[n++] = rng_.below(5) == 0 ? '\t' : ' ';
+        }
+        produced_ += n;
+        setg(buffer_.data(), buffer_.data(), buffer_.data() + n);
+        return traits_type::to_int_type(*gptr());
+    }
+
+private:
+    embedkit::detail::Rng rng_;
+    std::size_t target_;
+    std::size_t produced_ = 0;
+    std::size_t words_ = 0;
+    TokenHash hash_;
+    std::vector<char> buffer_;
+    std::streamsize max_request_ = 0;
+};
+
+}  // namespace embedkit_test
