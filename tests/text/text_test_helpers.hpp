@@ -95,12 +95,14 @@ protected:
         if (produced_ >= target_) return traits_type::eof();
         std::size_t n = 0;
         while (n + 32 < buffer_.size() && produced_ + n < target_) {
-            const std::size_t len = 1 + rng_.below(12);
-            std::string word(len, 'a');
-            for (auto& c : word) c = static_cast<char>('a' + rng_.below(26));
-            hash_.token(word);
+            // One draw gives the length (1..12) and up to 12 letters (5 bits each, 60 bits).
+            std::uint64_t r = rng_.next();
+            const std::size_t len = 1 + static_cast<std::size_t>(r % 12);
+            r /= 12;
+            char* const word = buffer_.data() + n;
+            for (std::size_t i = 0; i < len; ++i, r >>= 5) word[i] = static_cast<char>('a' + (r & 31) % 26);
+            hash_.token(std::string_view(word, len));
             ++words_;
-            std::copy(word.begin(), word.end(), buffer_.begin() + static_cast<std::ptrdiff_t>(n));
             n += len;
             const std::size_t gap = rng_.below(8) == 0 ? 2 : 1;
             for (std::size_t g = 0; g < gap; ++g) buffer_[n++] = rng_.below(5) == 0 ? '\t' : ' ';

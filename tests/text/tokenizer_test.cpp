@@ -339,6 +339,20 @@ TEST_CASE("a stream read error becomes io_error naming the source", "[tokenizer]
     }
 }
 
+TEST_CASE("a stream with exceptions enabled still ends normally", "[tokenizer]") {
+    std::istringstream in("a b\nc");
+    in.exceptions(std::ios::failbit | std::ios::badbit | std::ios::eofbit);
+    TokenizerOptions opts;
+    opts.buffer_bytes = 2;
+    Tokenizer tok(in, opts);
+    std::vector<std::string_view> t;
+    REQUIRE(tok.next_sentence(t));
+    CHECK(t == std::vector<std::string_view>{"a", "b"});
+    REQUIRE(tok.next_sentence(t));
+    CHECK(t == std::vector<std::string_view>{"c"});
+    CHECK_FALSE(tok.next_sentence(t));
+}
+
 TEST_CASE("TokenizerOptions validation names the field", "[tokenizer]") {
     const auto message = [](const TokenizerOptions& o) -> std::string {
         try {
@@ -354,6 +368,8 @@ TEST_CASE("TokenizerOptions validation names the field", "[tokenizer]") {
     CHECK_THAT(message(o), Catch::Contains("max_sentence_tokens"));
     o = {};
     o.max_token_bytes = 3;
+    CHECK_THAT(message(o), Catch::Contains("max_token_bytes"));
+    o.max_token_bytes = std::size_t{1} << 31;
     CHECK_THAT(message(o), Catch::Contains("max_token_bytes"));
     o = {};
     o.buffer_bytes = 0;

@@ -82,19 +82,20 @@ TEST_CASE("decode_utf8 reports unfinished prefixes as incomplete and never reads
 
 TEST_CASE("encode_utf8 round-trips every scalar value and rejects the rest", "[utf8]") {
     char buf[4];
+    std::size_t bad = 0;
     for (char32_t cp = 0; cp <= 0x10FFFF; ++cp) {
         const int n = encode_utf8(cp, buf);
         if (cp >= 0xD800 && cp <= 0xDFFF) {
-            REQUIRE(n == 0);
+            bad += n != 0;
             continue;
         }
-        REQUIRE(n == (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4));
         const auto* p = reinterpret_cast<const unsigned char*>(buf);
-        const Utf8Decoded d = decode_utf8(p, p + n);
-        REQUIRE(d.status == Utf8Status::ok);
-        REQUIRE(d.code_point == cp);
-        REQUIRE(int(d.length) == n);
+        const Utf8Decoded d = n > 0 ? decode_utf8(p, p + n) : Utf8Decoded{};
+        const bool ok = n == (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4) &&
+                        d.status == Utf8Status::ok && d.code_point == cp && int(d.length) == n;
+        if (!ok && bad++ < 5) FAIL_CHECK("code point " << static_cast<unsigned long>(cp) << " does not round-trip");
     }
+    CHECK(bad == 0);
     CHECK(encode_utf8(0x110000, buf) == 0);
 }
 

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <ios>
 #include <istream>
 #include <memory>
 #include <string>
@@ -39,8 +40,8 @@ inline void validate(const TokenizerOptions& opts) {
     if (opts.max_sentence_tokens < 1) {
         throw invalid_options("TokenizerOptions.max_sentence_tokens must be >= 1 (got 0)");
     }
-    if (opts.max_token_bytes < 4) {
-        throw invalid_options("TokenizerOptions.max_token_bytes must be >= 4 so that any character fits (got " +
+    if (opts.max_token_bytes < 4 || opts.max_token_bytes > (std::size_t{1} << 30)) {
+        throw invalid_options("TokenizerOptions.max_token_bytes must be in [4, 2^30] so that any character fits (got " +
                               std::to_string(opts.max_token_bytes) + ")");
     }
     if (opts.invalid_utf8 != InvalidUtf8::replace && opts.invalid_utf8 != InvalidUtf8::error) {
@@ -83,6 +84,13 @@ inline constexpr std::array<std::uint8_t, 256> kByteClasses = make_byte_classes(
 /// - Tokens longer than `max_token_bytes` are truncated to a whole number of characters.
 /// - Invalid UTF-8 is replaced by U+FFFD per maximal subpart, or raises io_error
 ///   ("<source>: invalid UTF-8 at byte offset N", N counted from 0 at the first byte read).
+/// - A stream in a bad state (a read error) raises io_error naming the source. After any
+///   exception the tokenizer is in an unspecified state and must not be used again.
+///
+///     std::ifstream in("corpus.txt", std::ios::binary);
+///     Tokenizer tok(in, {}, "corpus.txt");
+///     std::vector<std::string_view> sentence;
+///     while (tok.next_sentence(sentence)) { ... }
 class Tokenizer {
 public:
     explicit Tokenizer(std::istream& in, TokenizerOptions opts = {}, std::string source_name = "<stream>")
@@ -141,7 +149,12 @@ private:
         end_ = keep;
         if (!eof_) {
             const std::size_t want = std::min(opts_.buffer_bytes, capacity_ - keep);
-            in_->read(reinterpret_cast<char*>(buf_.get() + keep), static_cast<std::streamsize>(want));
+            try {
+                in_->read(reinterpret_cast<char*>(buf_.get() + keep), static_cast<std::streamsize>(want));
+            } catch (const std::ios_base::failure&) {
+                // A stream with exceptions() enabled throws at the end of input; only bad() is an error.
+                if (!in_->bad() && !in_->eof()) throw;
+            }
             const auto got = static_cast<std::size_t>(in_->gcount());
             if (in_->bad()) {
                 throw io_error(source_, "read error after " + std::to_string(bytes_read_ + got) + " bytes");
