@@ -1,0 +1,32 @@
+#pragma once
+
+// Umbrella header: everything public in embedkit. Prefer the individual headers in large
+// projects; they compile faster.
+
+#include "embedkit/version.hpp"
+#include "embedkit/errors.hpp"
+#include "embedkit/types.hpp"
+
+#include "embedkit/text/tokenizer.hpp"
+#include "embedkit/text/vocab.hpp"
+#include "embedkit/text/corpus.hpp"
+#include "embedkit/text/subsampling.hpp"
+
+#include "embedkit/core/alias_sampler.hpp"
+#include "embedkit/core/embedding.hpp"
+#include "embedkit/core/huffman_tree.hpp"
+#include "embedkit/core/pooling.hpp"
+#include "embedkit/core/positional_encoding.hpp"
+#include "embedkit/core/sparse_optimizer.hpp"
+#include "embedkit/core/training_progress.hpp"
+#include "embedkit/core/word_vectors.hpp"
+
+#include "embedkit/models/word2vec.hpp"
+
+#include "embedkit/search/topk_index.hpp"
+#include "embedkit/search/analogy.hpp"
+
+#include "embedkit/eval/analogy_eval.hpp"
+#include "embedkit/eval/similarity_eval.hpp"
+
+#include "embedkit/io/word2vec_format.hpp"
