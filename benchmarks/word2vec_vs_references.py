@@ -128,7 +128,8 @@ def main():
             seconds, rss = timed(cmd, stem + ".log")
             scores = evaluate(vec)
             row = dict(tool=tool, model=model, seconds=seconds, rss_mib=rss,
-                       words_per_sec_per_thread=tokens * 5 / seconds / args.threads, **scores)
+                       words_per_sec_per_thread=tokens * 5 / seconds / args.threads,
+                       analogies=scores["analogies"], similarity=scores["similarity"])
             rows.append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
 
@@ -139,10 +140,12 @@ def main():
     for row in rows:
         ours = next((r for r in rows if r["model"] == row["model"] and r["tool"] == "embedkit"), None)
         ratio = f"{row['seconds'] / ours['seconds']:.2f}x" if ours else "-"
-        a = row["analogy"]
+        a = row["analogies"]
+        answered = a["overall"]["answered"]
+        questions = answered + a["overall"]["skipped"]
         print(f"| {row['model']} | {row['tool']} | {row['seconds']:.1f} | {row['words_per_sec_per_thread']:,.0f} | "
-              f"{row['rss_mib']:.0f} | {100 * a['accuracy']:.2f}% | {100 * a['semantic_accuracy']:.2f}% | "
-              f"{100 * a['syntactic_accuracy']:.2f}% | {a['answered']}/{a['total']} | "
+              f"{row['rss_mib']:.0f} | {100 * a['overall']['accuracy']:.2f}% | {100 * a['semantic']['accuracy']:.2f}% | "
+              f"{100 * a['syntactic']['accuracy']:.2f}% | {answered}/{questions} | "
               f"{row['similarity']['spearman']:.4f} | {ratio} |")
     if args.json:
         with open(args.json, "w") as f:

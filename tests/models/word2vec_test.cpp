@@ -86,6 +86,7 @@ TEST_CASE("word2vec learns planted topics with every architecture and output lay
         Word2VecArchitecture arch;
         int negative;
         bool hs;
+        bool shared_negatives = false;
     };
     const Case cases[] = {
         {"skip-gram, negative sampling", Word2VecArchitecture::skipgram, 5, false},
@@ -93,6 +94,7 @@ TEST_CASE("word2vec learns planted topics with every architecture and output lay
         {"skip-gram, hierarchical softmax", Word2VecArchitecture::skipgram, 0, true},
         {"CBOW, hierarchical softmax", Word2VecArchitecture::cbow, 0, true},
         {"skip-gram, both", Word2VecArchitecture::skipgram, 3, true},
+        {"skip-gram, shared negatives", Word2VecArchitecture::skipgram, 5, false, true},
     };
     for (const auto& c : cases) {
         INFO(c.name);
@@ -100,6 +102,7 @@ TEST_CASE("word2vec learns planted topics with every architecture and output lay
         o.architecture = c.arch;
         o.negative = c.negative;
         o.hierarchical_softmax = c.hs;
+        o.shared_negatives = c.shared_negatives;
         const auto model = train_word2vec(vocab, corpus.view(), o);
         CHECK(model.input.rows() == static_cast<Eigen::Index>(vocab.size()));
         CHECK(model.input.cols() == 16);

@@ -46,6 +46,9 @@ struct EngineConfig {
     int negative = 5;
     bool hierarchical_softmax = false;
     bool cbow_mean = true;
+    /// Skip-gram with negative sampling: one set of negatives per centre word, shared by all its
+    /// context words (Ji et al. 2016), instead of one set per (context, centre) pair.
+    bool shared_negatives = false;
     double sample = 1e-3;
     int epochs = 5;
     double lr = 0.025;
@@ -113,6 +116,12 @@ private:
         RowVector<S> gradient;
         double loss = 0;
         std::uint64_t predictions = 0;
+        // Shared-negative skip-gram scratch.
+        std::vector<S*> context_rows;
+        std::vector<S*> target_rows;
+        std::vector<float> labels;
+        std::vector<S> scores;
+        RowMatrix<S> context_gradients;
     };
 
     void train_thread(unsigned t, unsigned threads) {
@@ -200,6 +209,10 @@ private:
     }
 
     void train_skipgram_sentence(Workspace& ws, S lr) {
+        if (config_.shared_negatives && config_.negative > 0 && !config_.hierarchical_softmax && inputs_.plain()) {
+            train_skipgram_shared_negatives(ws, lr);
+            return;
+        }
         const int n = static_cast<int>(ws.sentence.size());
         const int window = config_.window;
         for (int pos = 0; pos < n; ++pos) {
@@ -211,6 +224,69 @@ private:
                 if (c == pos) continue;
                 train_pair(ws, ws.sentence[static_cast<std::size_t>(c)], target, lr);
             }
+        }
+    }
+
+    /// Skip-gram where the context words of one centre word share its negatives: per centre word,
+    /// m context rows against 1 + K output rows. The same arithmetic as m separate predictions,
+    /// but K random rows are fetched per centre word instead of m x K, and the output rows are
+    /// updated once with the summed gradient.
+    void train_skipgram_shared_negatives(Workspace& ws, S lr) {
+        const int n = static_cast<int>(ws.sentence.size());
+        const int window = config_.window;
+        const int dim = config_.dim;
+        const int k = config_.negative;
+        ws.context_rows.resize(static_cast<std::size_t>(2 * window));
+        ws.target_rows.resize(static_cast<std::size_t>(k + 1));
+        ws.labels.resize(static_cast<std::size_t>(k + 1));
+        ws.scores.resize(static_cast<std::size_t>(2 * window * (k + 1)));
+        ws.context_gradients.resize(2 * window, dim);
+        for (int pos = 0; pos < n; ++pos) {
+            const int reduced = static_cast<int>(ws.rng.below(static_cast<std::uint64_t>(window)));
+            const int lo = std::max(0, pos - window + reduced);
+            const int hi = std::min(n - 1, pos + window - reduced);
+            const TokenId centre = ws.sentence[static_cast<std::size_t>(pos)];
+            int m = 0;
+            for (int c = lo; c <= hi; ++c) {
+                if (c != pos) ws.context_rows[static_cast<std::size_t>(m++)] = params_.input->row(ws.sentence[static_cast<std::size_t>(c)]).data();
+            }
+            if (m == 0) continue;
+            int targets = 0;
+            for (int d = 0; d <= k; ++d) {
+                const TokenId sample = d == 0 ? centre : sampler_->sample(ws.rng);
+                if (d > 0 && sample == centre) continue;
+                ws.target_rows[static_cast<std::size_t>(targets)] = params_.output_negative->row(sample).data();
+                ws.labels[static_cast<std::size_t>(targets)] = d == 0 ? 1.0f : 0.0f;
+                ++targets;
+            }
+            // Scores and gradient coefficients, then the context gradients from the old output
+            // rows, then the output rows from the old context rows, then the context rows.
+            double loss = 0;
+            for (int j = 0; j < m; ++j) {
+                for (int t = 0; t < targets; ++t) {
+                    const float f = static_cast<float>(hogwild_dot<S>(ws.context_rows[static_cast<std::size_t>(j)], ws.target_rows[static_cast<std::size_t>(t)], dim));
+                    const float label = ws.labels[static_cast<std::size_t>(t)];
+                    loss -= label > 0 ? table_.log_sigmoid(f) : table_.log_sigmoid(-f);
+                    ws.scores[static_cast<std::size_t>(j * targets + t)] = static_cast<S>(label - table_.sigmoid(f)) * lr;
+                }
+            }
+            for (int j = 0; j < m; ++j) {
+                S* grad = ws.context_gradients.row(j).data();
+                RowMap<S>(grad, dim).setZero();
+                for (int t = 0; t < targets; ++t) {
+                    hogwild_axpy<S>(ws.scores[static_cast<std::size_t>(j * targets + t)], ws.target_rows[static_cast<std::size_t>(t)], grad, dim);
+                }
+            }
+            for (int t = 0; t < targets; ++t) {
+                for (int j = 0; j < m; ++j) {
+                    hogwild_axpy<S>(ws.scores[static_cast<std::size_t>(j * targets + t)], ws.context_rows[static_cast<std::size_t>(j)], ws.target_rows[static_cast<std::size_t>(t)], dim);
+                }
+            }
+            for (int j = 0; j < m; ++j) {
+                hogwild_axpy<S>(S(1), ws.context_gradients.row(j).data(), ws.context_rows[static_cast<std::size_t>(j)], dim);
+            }
+            ws.loss += loss;
+            ws.predictions += static_cast<std::uint64_t>(m);
         }
     }
 
