@@ -28,7 +28,7 @@ struct Word2VecArgs {
     bool hs = false;
     double sample = 1e-3;
     bool cbow_sum = false;
-    bool shared_negatives = false;
+    bool shared_negatives = true;
 };
 
 Word2VecArgs& word2vec_args() {
@@ -135,8 +135,9 @@ const RegisterTrainModel registration{TrainModel{
         cmd.add_option("--sample", w.sample, "Word2Vec: subsampling threshold for frequent words (0: off)")
             ->capture_default_str();
         cmd.add_flag("--cbow-sum", w.cbow_sum, "Word2Vec CBOW: sum the context vectors instead of averaging");
-        cmd.add_flag("--shared-negatives", w.shared_negatives,
-                     "Skip-gram: one set of negatives per centre word, shared by its context words (faster)");
+        cmd.add_flag("--shared-negatives,!--no-shared-negatives", w.shared_negatives,
+                     "Skip-gram: one set of negatives per centre word, shared by its context words (default; "
+                     "--no-shared-negatives draws a set per pair as word2vec.c does)");
         FastTextArgs& f = fasttext_args();
         cmd.add_option("--minn", f.minn, "fastText: shortest character n-gram (default 3)");
         cmd.add_option("--maxn", f.maxn, "fastText: longest character n-gram (default 6; 0: no n-grams)");

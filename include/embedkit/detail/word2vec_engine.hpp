@@ -48,7 +48,7 @@ struct EngineConfig {
     bool cbow_mean = true;
     /// Skip-gram with negative sampling: one set of negatives per centre word, shared by all its
     /// context words (Ji et al. 2016), instead of one set per (context, centre) pair.
-    bool shared_negatives = false;
+    bool shared_negatives = true;
     double sample = 1e-3;
     int epochs = 5;
     double lr = 0.025;
@@ -209,6 +209,10 @@ private:
     }
 
     void train_skipgram_sentence(Workspace& ws, S lr) {
+        if (!inputs_.plain()) {
+            train_skipgram_composed_sentence(ws, lr);
+            return;
+        }
         if (config_.shared_negatives && config_.negative > 0 && !config_.hierarchical_softmax && inputs_.plain()) {
             train_skipgram_shared_negatives(ws, lr);
             return;
@@ -287,6 +291,34 @@ private:
             }
             ws.loss += loss;
             ws.predictions += static_cast<std::uint64_t>(m);
+        }
+    }
+
+    /// Skip-gram when inputs are composed of several rows (fastText): as in fastText, the centre
+    /// word's input vector (the mean of its rows) predicts each word of its window. The mean is
+    /// composed once per centre word, and its rows receive the summed gradient of all these
+    /// predictions once, at the end: with ~20 rows per word, composing and updating them per
+    /// prediction would be most of the work.
+    void train_skipgram_composed_sentence(Workspace& ws, S lr) {
+        const int n = static_cast<int>(ws.sentence.size());
+        const int window = config_.window;
+        const int dim = config_.dim;
+        for (int pos = 0; pos < n; ++pos) {
+            const int reduced = static_cast<int>(ws.rng.below(static_cast<std::uint64_t>(window)));
+            const int lo = std::max(0, pos - window + reduced);
+            const int hi = std::min(n - 1, pos + window - reduced);
+            if (lo == hi) continue;  // no context word
+            const auto centre = static_cast<std::size_t>(ws.sentence[static_cast<std::size_t>(pos)]);
+            const std::int64_t begin = inputs_.offsets[centre];
+            const std::int64_t end = inputs_.offsets[centre + 1];
+            compose_mean(ws.hidden.data(), begin, end);
+            ws.gradient.setZero();
+            for (int c = lo; c <= hi; ++c) {
+                if (c != pos) train_targets(ws, ws.hidden.data(), ws.sentence[static_cast<std::size_t>(c)], lr);
+            }
+            for (std::int64_t r = begin; r < end; ++r) {
+                hogwild_axpy<S>(S(1), ws.gradient.data(), params_.input->row(inputs_.rows[static_cast<std::size_t>(r)]).data(), dim);
+            }
         }
     }
 
