@@ -21,8 +21,8 @@ namespace embedkit::detail {
 
 /// Block sizes of the blocked search. The score block (queries x rows scalars) should sit in L2.
 struct BlockShape {
-    Eigen::Index queries = 128;
-    Eigen::Index rows = 1024;
+    Eigen::Index queries = 256;
+    Eigen::Index rows = 512;
 };
 
 /// Rows that must not appear in results: `shared` for every query, `per_query[q]` for query q
@@ -63,14 +63,29 @@ void mark_excluded(const std::vector<TokenId>& sorted_ids, Eigen::Index first_ro
     }
 }
 
-/// Feeds one query's block of scores (rows first_row ...) to its heap.
+/// Feeds one query's block of scores (rows first_row ...) to its heap. Once the heap is full
+/// almost every score is below its threshold, so the maximum of each group of 16 scores is
+/// compared first (a few SIMD instructions) and only a group holding a candidate is walked.
 template <class Scalar>
 void select_block(const Scalar* scores, Eigen::Index count, Eigen::Index first_row, TopKHeap<Scalar>& heap) {
+    constexpr Eigen::Index group = 16;
     Scalar threshold = heap.threshold();
-    for (Eigen::Index j = 0; j < count; ++j) {
-        const Scalar s = scores[j];
-        if (s >= threshold) {
-            heap.push(static_cast<TokenId>(first_row + j), s);
+    Eigen::Index j = 0;
+    for (; j + group <= count; j += group) {
+        // The largest non-NaN score of the group (NaN marks an excluded row); SIMD max.
+        const Scalar group_max =
+            Eigen::Map<const Eigen::Array<Scalar, group, 1>>(scores + j).template maxCoeff<Eigen::PropagateNumbers>();
+        if (!(group_max >= threshold)) continue;
+        for (Eigen::Index t = j; t < j + group; ++t) {
+            if (scores[t] >= threshold) {
+                heap.push(static_cast<TokenId>(first_row + t), scores[t]);
+                threshold = heap.threshold();
+            }
+        }
+    }
+    for (; j < count; ++j) {
+        if (scores[j] >= threshold) {
+            heap.push(static_cast<TokenId>(first_row + j), scores[j]);
             threshold = heap.threshold();
         }
     }

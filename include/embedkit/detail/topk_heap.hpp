@@ -26,11 +26,12 @@ class TopKHeap {
 public:
     explicit TopKHeap(std::size_t k = 0) { reset(k); }
 
-    /// Empties the heap and sets its capacity (no reallocation when k does not grow).
+    /// Empties the heap and sets its capacity. Storage grows as items arrive (up to k), so a huge
+    /// k costs memory only when that many candidates exist.
     void reset(std::size_t k) {
         k_ = k;
         items_.clear();
-        items_.reserve(k);
+        items_.reserve(std::min<std::size_t>(k, 256));
         threshold_ = k_ == 0 ? std::numeric_limits<Scalar>::infinity() : -std::numeric_limits<Scalar>::infinity();
     }
 

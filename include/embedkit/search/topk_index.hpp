@@ -1,6 +1,7 @@
 #pragma once
 
 #include "embedkit/detail/blocked_topk.hpp"
+#include "embedkit/detail/fused_topk.hpp"
 #include "embedkit/detail/kernels.hpp"
 #include "embedkit/detail/parallel.hpp"
 #include "embedkit/errors.hpp"
@@ -82,7 +83,10 @@ public:
             }
         }
         if (metric_ == Metric::cosine) detail::normalize_rows(vectors_);
-        if (metric_ == Metric::l2) sqnorms_ = vectors_.rowwise().squaredNorm();
+        if (metric_ == Metric::l2) {
+            sqnorms_ = vectors_.rowwise().squaredNorm();
+            if constexpr (std::is_same_v<Scalar, float> && detail::kHaveFusedTopK) neg_sqnorms_ = -sqnorms_;
+        }
     }
 
     [[nodiscard]] Eigen::Index rows() const noexcept { return vectors_.rows(); }
@@ -139,21 +143,44 @@ private:
             }
         }
 
-        // For L2, replace the ranking score by the exact distance, computed directly.
-        void finish(Eigen::Index query, Results& best) const {
-            if (index_.metric_ != Metric::l2) return;
-            for (auto& n : best) {
-                const Scalar d2 = detail::squared_l2(index_.vectors_.row(n.id), queries_.row(query));
-                n.score = -std::sqrt(std::max(d2, Scalar(0)));
-            }
-            std::sort(best.begin(), best.end(), detail::better<Scalar>);
-        }
+        void finish(Eigen::Index query, Results& best) const { index_.finish(queries_, query, best); }
 
     private:
         const TopKIndex& index_;
         const Eigen::Ref<const RowMatrix<Scalar>>& queries_;
         RowMatrix<Scalar> block_;
     };
+
+    // For L2, replace the ranking score by the exact distance, computed directly.
+    void finish(const Eigen::Ref<const RowMatrix<Scalar>>& queries, Eigen::Index query, Results& best) const {
+        if (metric_ != Metric::l2) return;
+        for (auto& n : best) {
+            const Scalar d2 = detail::squared_l2(vectors_.row(n.id), queries.row(query));
+            n.score = -std::sqrt(std::max(d2, Scalar(0)));
+        }
+        std::sort(best.begin(), best.end(), detail::better<Scalar>);
+    }
+
+    // Float batches on AVX2/FMA builds: the fused kernel, score = scale * q.x + bias(x).
+    std::vector<Results> search_fused(const Eigen::Ref<const RowMatrix<Scalar>>& queries, Eigen::Index k,
+                                      Eigen::Index candidates, const detail::Exclusions& exclusions,
+                                      unsigned threads) const {
+        std::vector<Scalar> scale(static_cast<std::size_t>(queries.rows()), Scalar(1));
+        if (metric_ == Metric::cosine) {
+            for (Eigen::Index i = 0; i < queries.rows(); ++i) {
+                const Scalar n = queries.row(i).norm();
+                scale[static_cast<std::size_t>(i)] = n > Scalar(0) ? Scalar(1) / n : Scalar(0);
+            }
+        } else if (metric_ == Metric::l2) {
+            std::fill(scale.begin(), scale.end(), Scalar(2));  // 2 q.x - |x|^2
+        }
+        auto results = detail::fused_topk(queries.data(), queries.outerStride(), queries.rows(), scale.data(),
+                                          vectors_.data(), vectors_.cols(), candidates, dim(),
+                                          metric_ == Metric::l2 ? neg_sqnorms_.data() : nullptr, k, exclusions,
+                                          threads);
+        for (Eigen::Index q = 0; q < queries.rows(); ++q) finish(queries, q, results[static_cast<std::size_t>(q)]);
+        return results;
+    }
 
     std::vector<Results> search(const Eigen::Ref<const RowMatrix<Scalar>>& queries, Eigen::Index k,
                                 const SearchOptions& options) const {
@@ -186,6 +213,10 @@ private:
         }
         const unsigned threads = detail::threads_for_work(queries.rows(), candidates, dim(), threads_);
 
+        if constexpr (std::is_same_v<Scalar, float> && detail::kHaveFusedTopK) {
+            // Below 16 queries, matrix-vector products stream the rows once without repacking.
+            if (queries.rows() >= 16 && dim() > 0) return search_fused(queries, k, candidates, exclusions, threads);
+        }
         detail::BlockShape shape;
         if (queries.rows() < 8) shape.rows = 4096;  // matrix-vector products: longer blocks, fewer calls
         return detail::blocked_topk<Scalar>(queries.rows(), candidates, k, exclusions, threads,
@@ -194,6 +225,7 @@ private:
 
     RowMatrix<Scalar> vectors_;
     Eigen::Matrix<Scalar, Eigen::Dynamic, 1> sqnorms_;
+    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> neg_sqnorms_;  // the fused kernel's bias (float, AVX2 only)
     Metric metric_;
     unsigned threads_;
 };

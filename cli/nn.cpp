@@ -1,0 +1,83 @@
+// embedkit nn --vectors FILE [-k 10] WORD...: nearest neighbours by cosine similarity.
+
+#include "command.hpp"
+
+#include <embedkit/detail/folded_vocab.hpp>
+#include <embedkit/errors.hpp>
+#include <embedkit/io/word2vec_format.hpp>
+#include <embedkit/search/topk_index.hpp>
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace embedkit::cli {
+namespace {
+
+struct NnArgs {
+    std::string vectors;
+    std::vector<std::string> words;
+    long k = 10;
+    long restrict = 0;
+    unsigned threads = 0;
+};
+
+void print_neighbours(const std::vector<std::string>& queries, const std::vector<std::string>& words,
+                      const std::vector<TopKIndex<float>::Results>& results) {
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+        std::size_t width = 4;
+        for (const auto& n : results[i]) width = std::max(width, words[static_cast<std::size_t>(n.id)].size());
+        fmt::print("{}{}:\n", i == 0 ? "" : "\n", queries[i]);
+        for (std::size_t r = 0; r < results[i].size(); ++r) {
+            const auto& n = results[i][r];
+            fmt::print("{:>4}  {:<{}}  {:.4f}\n", r + 1, words[static_cast<std::size_t>(n.id)], width, n.score);
+        }
+    }
+}
+
+void run_nn(const NnArgs& args) {
+    if (args.k <= 0) throw invalid_options("-k must be positive, got " + std::to_string(args.k));
+    if (args.restrict < 0) throw invalid_options("--restrict must be >= 0, got " + std::to_string(args.restrict));
+    auto loaded = read_word2vec<float>(args.vectors);
+    // Look every word up before searching: an unknown word fails before any output.
+    std::vector<TokenId> ids;
+    for (const auto& word : args.words) {
+        auto id = loaded.find(word);
+        if (!id) id = loaded.find(detail::ascii_lower(word));
+        if (!id) throw invalid_argument("word not in vocabulary: '" + word + "'");
+        ids.push_back(*id);
+    }
+    std::vector<std::string> words = loaded.words();
+    // The index takes the matrix over (normalising it in place), so the vectors are held once;
+    // `loaded` is not used after this.
+    const TopKIndex<float> index(std::move(loaded.matrix()), Metric::cosine, args.threads);
+    RowMatrix<float> queries(static_cast<Eigen::Index>(ids.size()), index.dim());
+    SearchOptions opts;
+    opts.restrict_rows = args.restrict;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        queries.row(static_cast<Eigen::Index>(i)) = index.vectors().row(ids[i]);
+        opts.exclude_per_query.push_back({ids[i]});
+    }
+    const auto results = index.topk_batch(queries, args.k, opts);
+    std::vector<std::string> labels;
+    for (const TokenId id : ids) labels.push_back(words[static_cast<std::size_t>(id)]);
+    print_neighbours(labels, words, results);
+}
+
+const RegisterCommand registration{[](CLI::App& app) {
+    auto args = std::make_shared<NnArgs>();
+    CLI::App* cmd = app.add_subcommand("nn", "Nearest neighbours of words by cosine similarity");
+    cmd->add_option("--vectors", args->vectors, "Vector file (word2vec text or binary, detected)")->required();
+    cmd->add_option("-k", args->k, "Neighbours per word")->capture_default_str();
+    cmd->add_option("--restrict", args->restrict, "Search only the first N words (0: all)")->capture_default_str();
+    cmd->add_option("--threads", args->threads, "Threads (0: all cores)")->capture_default_str();
+    cmd->add_option("words", args->words, "Query words (exact, else lower-cased)")->required();
+    cmd->callback([args] { run_nn(*args); });
+}};
+
+}  // namespace
+}  // namespace embedkit::cli
