@@ -8,6 +8,12 @@ own evaluation (analogy accuracy on questions-words, top 30,000 words; WS353 Spe
 Needs: build/bin/embedkit (Release build), /usr/bin/time, fasttext and python3-gensim from Debian
 (with libopenblas0-pthread). Run with Debian's python: /usr/bin/python3 benchmarks/word2vec_vs_references.py
   --corpus text8-prefix|gutenberg100m|PATH  [--models skipgram,cbow] [--tools embedkit,gensim,fasttext]
+
+--subwords compares the fastText subword models instead: `embedkit train --model fasttext|fasttext-cbow
+--minn 3 --maxn 6 --buckets 2000000`, `fasttext skipgram|cbow -minn 3 -maxn 6 -bucket 2000000` and gensim's
+`FastText(min_n=3, max_n=6, bucket=2000000)`, all with the settings above, and ends with the issue's
+acceptance checks: analogy accuracy (overall, syntactic) and WS353 at most 1 point below the better
+reference, wall time below fastText's, peak RSS at most 1.1x the smaller reference's.
 """
 import argparse
 import json
@@ -87,6 +93,7 @@ def count_tokens(path):
 
 
 def main():
+    global EMBEDKIT
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default="text8-prefix")
     ap.add_argument("--models", default="skipgram,cbow")
@@ -95,7 +102,9 @@ def main():
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "embedkit-bench"))
     ap.add_argument("--subwords", action="store_true", help="fastText subword models (minn 3, maxn 6, 2M buckets)")
     ap.add_argument("--json", help="also write the rows to this file")
+    ap.add_argument("--embedkit", default=EMBEDKIT, help="the embedkit binary (default: build/bin/embedkit)")
     args = ap.parse_args()
+    EMBEDKIT = args.embedkit
     os.makedirs(args.workdir, exist_ok=True)
     corpus, corpus_lines = prepare_corpus(args.corpus, args.workdir)
     tokens = count_tokens(corpus)
@@ -147,9 +156,41 @@ def main():
               f"{row['rss_mib']:.0f} | {100 * a['overall']['accuracy']:.2f}% | {100 * a['semantic']['accuracy']:.2f}% | "
               f"{100 * a['syntactic']['accuracy']:.2f}% | {answered}/{questions} | "
               f"{row['similarity']['spearman']:.4f} | {ratio} |")
+    if args.subwords:
+        print_subword_checks(rows)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=1)
+
+
+def print_subword_checks(rows):
+    """The fastText issue's acceptance checks, per model, when embedkit and both references ran."""
+    print("\nacceptance checks (fastText subwords):")
+    for model in dict.fromkeys(r["model"] for r in rows):
+        by_tool = {r["tool"]: r for r in rows if r["model"] == model}
+        ours = by_tool.get("embedkit")
+        refs = [by_tool[t] for t in ("gensim", "fasttext") if t in by_tool]
+        if ours is None or not refs:
+            print(f"- {model}: needs embedkit and at least one reference")
+            continue
+        scores = {
+            "analogy overall": lambda r: 100 * r["analogies"]["overall"]["accuracy"],
+            "analogy syntactic": lambda r: 100 * r["analogies"]["syntactic"]["accuracy"],
+            "WS353 x100": lambda r: 100 * r["similarity"]["spearman"],
+        }
+        for name, score in scores.items():
+            best = max(refs, key=score)
+            gap = score(ours) - score(best)
+            verdict = "ok" if gap >= -1.0 else "FAIL"
+            print(f"- {model} {name}: embedkit {score(ours):.2f}, best reference {score(best):.2f} ({best['tool']}), "
+                  f"difference {gap:+.2f} points: {verdict}")
+        if "fasttext" in by_tool:
+            ratio = ours["seconds"] / by_tool["fasttext"]["seconds"]
+            print(f"- {model} wall time: {ratio:.2f}x fastText's: {'ok' if ratio < 1 else 'FAIL'}")
+        smallest = min(refs, key=lambda r: r["rss_mib"])
+        ratio = ours["rss_mib"] / smallest["rss_mib"]
+        print(f"- {model} peak RSS: {ours['rss_mib']:.0f} MiB, {ratio:.2f}x {smallest['tool']}'s "
+              f"{smallest['rss_mib']:.0f} MiB: {'ok' if ratio <= 1.1 else 'FAIL'}")
 
 
 if __name__ == "__main__":

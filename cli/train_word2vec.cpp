@@ -1,10 +1,13 @@
-// embedkit train --model skipgram|cbow: Word2Vec.
+// embedkit train --model skipgram|cbow: Word2Vec; --model fasttext|fasttext-cbow: fastText (Word2Vec
+// with character n-gram subwords), which shares Word2Vec's flags and adds --minn --maxn --buckets
+// --save-model.
 
 #include "input_file.hpp"
 #include "progress_printer.hpp"
 #include "train_command.hpp"
 
 #include <embedkit/io/word2vec_format.hpp>
+#include <embedkit/models/fasttext.hpp>
 #include <embedkit/models/word2vec.hpp>
 #include <embedkit/text/corpus.hpp>
 #include <embedkit/text/vocab.hpp>
@@ -12,7 +15,9 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace embedkit::cli {
@@ -31,10 +36,25 @@ Word2VecArgs& word2vec_args() {
     return args;
 }
 
+struct FastTextArgs {
+    std::optional<int> minn;
+    std::optional<int> maxn;
+    std::optional<std::int64_t> buckets;
+    std::string save_model;
+    std::optional<bool> gensim_input_scale;
+};
+
+FastTextArgs& fasttext_args() {
+    static FastTextArgs args;
+    return args;
+}
+
+bool is_fasttext(const std::string& model) { return model == "fasttext" || model == "fasttext-cbow"; }
+
 void run_word2vec(const TrainArgs& a) {
     const Word2VecArgs& w = word2vec_args();
     Word2VecOptions o;
-    o.architecture = a.model == "cbow" ? Word2VecArchitecture::cbow
+    o.architecture = a.model == "cbow" || a.model == "fasttext-cbow" ? Word2VecArchitecture::cbow
                                                                     : Word2VecArchitecture::skipgram;
     if (a.dim) o.dim = *a.dim;
     if (a.window) o.window = *a.window;
@@ -49,8 +69,22 @@ void run_word2vec(const TrainArgs& a) {
     o.cbow_mean = !w.cbow_sum;
     o.shared_negatives = w.shared_negatives;
     validate(o);
+    const FastTextArgs& f = fasttext_args();
+    FastTextOptions ft;
+    if (is_fasttext(a.model)) {
+        ft.word2vec = o;
+        if (f.minn) ft.minn = *f.minn;
+        if (f.maxn) ft.maxn = *f.maxn;
+        if (f.buckets) ft.buckets = *f.buckets;
+        if (f.gensim_input_scale) ft.gensim_input_scale = *f.gensim_input_scale;
+        validate(ft);
+    } else if (f.minn || f.maxn || f.buckets || !f.save_model.empty() || f.gensim_input_scale) {
+        throw invalid_options(
+            "--minn, --maxn, --buckets, --save-model and --gensim-input-scale apply only to --model fasttext|fasttext-cbow");
+    }
     check_writable(a.output);
     check_writable(a.save_vocab);
+    check_writable(f.save_model);
 
     const auto start = std::chrono::steady_clock::now();
     const InputFile input(a.input);
@@ -71,7 +105,17 @@ void run_word2vec(const TrainArgs& a) {
     o.progress = [printer](const TrainingProgress& p) { return (*printer)(p); };
     o.progress_interval = printer->interval();
     const VectorFormat format = a.format == "bin" ? VectorFormat::binary : VectorFormat::text;
-    {
+    if (is_fasttext(a.model)) {
+        ft.word2vec.progress = o.progress;
+        ft.word2vec.progress_interval = o.progress_interval;
+        const FastTextModel<float> model = train_fasttext<float>(vocab, corpus.view(), ft);
+        write_word2vec(a.output, model.vectors(a.threads), format);
+        if (!f.save_model.empty()) model.save(f.save_model);
+        if (!a.quiet) {
+            fmt::print(stderr, "n-grams: {}..{} characters, {} of {} buckets used\n", model.subwords().minn,
+                       model.subwords().maxn, model.stored_buckets().size(), model.subwords().buckets);
+        }
+    } else {
         const Word2VecModel<float> model = train_word2vec<float>(vocab, corpus.view(), o);
         write_word2vec(a.output, model.vectors(), format);
     }
@@ -84,8 +128,8 @@ void run_word2vec(const TrainArgs& a) {
 }
 
 const RegisterTrainModel registration{TrainModel{
-    {"skipgram", "cbow"},
-    "Word2Vec skip-gram or CBOW",
+    {"skipgram", "cbow", "fasttext", "fasttext-cbow"},
+    "Word2Vec skip-gram or CBOW; fastText (the same with character n-grams)",
     [](CLI::App& cmd) {
         Word2VecArgs& w = word2vec_args();
         cmd.add_option("--negative", w.negative, "Word2Vec: negative samples per prediction (0: none)")
@@ -97,6 +141,17 @@ const RegisterTrainModel registration{TrainModel{
         cmd.add_flag("--shared-negatives,!--no-shared-negatives", w.shared_negatives,
                      "Skip-gram: one set of negatives per centre word, shared by its context words (default; "
                      "--no-shared-negatives draws a set per pair as word2vec.c does)");
+        FastTextArgs& f = fasttext_args();
+        cmd.add_option("--minn", f.minn, "fastText: shortest character n-gram (default 3)");
+        cmd.add_option("--maxn", f.maxn, "fastText: longest character n-gram (default 6; 0: no n-grams)");
+        cmd.add_option("--buckets", f.buckets, "fastText: rows the n-grams hash into (default 2000000)");
+        cmd.add_option("--save-model", f.save_model,
+                       "fastText: also save the model (n-gram rows included) for `embedkit vectors` and `nn --model`");
+        cmd.add_flag_function(
+            "--gensim-input-scale,!--no-gensim-input-scale",
+            [&f](std::int64_t n) { f.gensim_input_scale = n > 0; },
+            "fastText skip-gram: train on the sum of the centre word's rows divided by its n-gram count, as gensim "
+            "(default); --no-gensim-input-scale trains on their mean, as fastText");
     },
     run_word2vec,
 }};

@@ -11,6 +11,8 @@
 #include "embedkit/text/vocab.hpp"
 #include "embedkit/text/corpus.hpp"
 #include "embedkit/text/subsampling.hpp"
+#include "embedkit/text/subwords.hpp"
+#include "embedkit/text/pair_set.hpp"
 
 #include "embedkit/core/alias_sampler.hpp"
 #include "embedkit/core/embedding.hpp"
@@ -22,6 +24,13 @@
 #include "embedkit/core/word_vectors.hpp"
 
 #include "embedkit/models/word2vec.hpp"
+#include "embedkit/models/fasttext.hpp"
+#include "embedkit/models/pair_trainer.hpp"
+#include "embedkit/losses/infonce.hpp"
+#include "embedkit/losses/nt_xent.hpp"
+#include "embedkit/losses/mnrl.hpp"
+#include "embedkit/losses/triplet.hpp"
+#include "embedkit/losses/logistic.hpp"
 
 #include "embedkit/search/topk_index.hpp"
 #include "embedkit/search/analogy.hpp"
@@ -30,3 +39,4 @@
 #include "embedkit/eval/similarity_eval.hpp"
 
 #include "embedkit/io/word2vec_format.hpp"
+#include "embedkit/io/fasttext_bin.hpp"

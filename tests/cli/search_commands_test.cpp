@@ -3,35 +3,17 @@
 
 #include <catch2/catch.hpp>
 
-#include <array>
-#include <cstdio>
+#include "support/run_command.hpp"
+
 #include <string>
 
-#include <sys/wait.h>
 
 namespace {
 
-const std::string kCli = EMBEDKIT_CLI_PATH;
+const std::string& kCli = embedkit::testing::cli_path();
 const std::string kData = std::string(EMBEDKIT_TEST_DATA_DIR) + "/eval/";
 
-struct Run {
-    int status = -1;
-    std::string out;
-};
-
-// Runs the CLI with `args` (already shell-quoted where needed); stdout and stderr together.
-Run run(const std::string& args) {
-    Run r;
-    const std::string cmd = "'" + kCli + "' " + args + " 2>&1";
-    FILE* pipe = ::popen(cmd.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::array<char, 4096> buffer{};
-    std::size_t n = 0;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) r.out.append(buffer.data(), n);
-    const int status = ::pclose(pipe);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
+using embedkit::testing::run_cli;
 
 std::string vectors() { return "--vectors '" + kData + "tiny_vectors.txt'"; }
 
@@ -44,7 +26,7 @@ TEST_CASE("embedkit nn prints neighbours with cosine scores", "[cli][search]") {
     }
     // girl = female + boy-ish axis + 0.5 on the "singular" axis: its neighbours are boy and woman
     // (cosine 1/(1.5 sqrt 2) = 0.4714), then queen (same), then words sharing the 0.5 axis.
-    const auto r = run("nn " + vectors() + " -k 2 GIRL man");
+    const auto r = run_cli("nn " + vectors() + " -k 2 GIRL man");
     INFO(r.out);
     REQUIRE(r.status == 0);
     CHECK(r.out.find("girl:\n   1  woman  0.4714\n   2  queen  0.4714\n") != std::string::npos);
@@ -54,12 +36,12 @@ TEST_CASE("embedkit nn prints neighbours with cosine scores", "[cli][search]") {
 
 TEST_CASE("embedkit analogy answers B - A + C", "[cli][search]") {
     if (kCli.empty()) return;
-    auto r = run("analogy " + vectors() + " paris france berlin -k 1");
+    auto r = run_cli("analogy " + vectors() + " paris france berlin -k 1");
     INFO(r.out);
     REQUIRE(r.status == 0);
     CHECK(r.out.find("paris : france :: berlin : ?") != std::string::npos);
     CHECK(r.out.find("   1  germany  1.0000") != std::string::npos);
-    r = run("analogy " + vectors() + " man king woman -k 2 --method mul");
+    r = run_cli("analogy " + vectors() + " man king woman -k 2 --method mul");
     REQUIRE(r.status == 0);
     CHECK(r.out.find("   1  queen   1.1228") != std::string::npos);  // (3/4)(3/4)/(1/2 + 0.001)
 }
@@ -67,7 +49,7 @@ TEST_CASE("embedkit analogy answers B - A + C", "[cli][search]") {
 TEST_CASE("embedkit eval prints the analogy table, the correlation and JSON", "[cli][eval]") {
     if (kCli.empty()) return;
     const std::string files = " --analogies '" + kData + "tiny_questions.txt' --similarity '" + kData + "tiny_pairs.txt'";
-    auto r = run("eval " + vectors() + files + " --restrict 16 --similarity-restrict 16");
+    auto r = run_cli("eval " + vectors() + files + " --restrict 16 --similarity-restrict 16");
     INFO(r.out);
     REQUIRE(r.status == 0);
     CHECK(r.out.find("overall                           9        11         4     81.82%") != std::string::npos);
@@ -75,7 +57,7 @@ TEST_CASE("embedkit eval prints the analogy table, the correlation and JSON", "[
     CHECK(r.out.find("spearman 0.8602") != std::string::npos);  // 23 / sqrt(715)
     CHECK(r.out.find("pairs found 7/9 (77.8%)") != std::string::npos);
 
-    r = run("eval " + vectors() + files + " --restrict 16 --json");
+    r = run_cli("eval " + vectors() + files + " --restrict 16 --json");
     REQUIRE(r.status == 0);
     CHECK(r.out.find(R"("overall": {"name": "overall", "correct": 9, "answered": 11, "skipped": 4)") !=
           std::string::npos);
@@ -85,22 +67,22 @@ TEST_CASE("embedkit eval prints the analogy table, the correlation and JSON", "[
 
 TEST_CASE("embedkit search commands fail with exit 1 on bad input", "[cli][search]") {
     if (kCli.empty()) return;
-    auto r = run("nn --vectors /nonexistent/vectors.txt king");
+    auto r = run_cli("nn --vectors /nonexistent/vectors.txt king");
     CHECK(r.status == 1);
     CHECK(r.out.find("/nonexistent/vectors.txt") != std::string::npos);
-    r = run("nn " + vectors() + " king nosuchword");
+    r = run_cli("nn " + vectors() + " king nosuchword");
     CHECK(r.status == 1);
     CHECK(r.out.find("nosuchword") != std::string::npos);
     CHECK(r.out.find("king:") == std::string::npos);  // nothing printed before the error
-    r = run("analogy " + vectors() + " man king nosuchword");
+    r = run_cli("analogy " + vectors() + " man king nosuchword");
     CHECK(r.status == 1);
     CHECK(r.out.find("not in vocabulary: 'nosuchword'") != std::string::npos);
-    r = run("eval " + vectors());
+    r = run_cli("eval " + vectors());
     CHECK(r.status == 1);
     CHECK(r.out.find("--analogies") != std::string::npos);
-    r = run("eval " + vectors() + " --analogies '" + kData + "tiny_pairs.txt'");
+    r = run_cli("eval " + vectors() + " --analogies '" + kData + "tiny_pairs.txt'");
     CHECK(r.status == 1);
     CHECK(r.out.find("tiny_pairs.txt:1:") != std::string::npos);  // malformed: named with its line
-    r = run("nn " + vectors() + " -k 0 king");
+    r = run_cli("nn " + vectors() + " -k 0 king");
     CHECK(r.status == 1);
 }

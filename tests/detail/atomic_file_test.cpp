@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -15,28 +17,7 @@ using embedkit::detail::AtomicFileWriter;
 
 namespace {
 
-// A unique directory under the system temp dir, removed with everything in it.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::random_device rd;
-        for (int attempt = 0; attempt < 100; ++attempt) {
-            const fs::path candidate =
-                fs::temp_directory_path() / ("embedkit_atomic_file_test_" + std::to_string(rd()) + std::to_string(rd()));
-            if (fs::create_directory(candidate)) {
-                path = candidate;
-                return;
-            }
-        }
-        throw std::runtime_error("cannot create a temporary directory");
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-};
+using embedkit::testing::TempDir;
 
 std::string read_all(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -53,7 +34,7 @@ std::vector<std::string> names_in(const fs::path& dir) {
 
 TEST_CASE("AtomicFileWriter: commit writes the content", "[detail][atomic_file]") {
     const TempDir dir;
-    const fs::path target = dir.path / "out.bin";
+    const fs::path target = dir.path() / "out.bin";
     const std::string payload("hello\0world\n", 12);
     {
         AtomicFileWriter writer(target.string());
@@ -63,7 +44,7 @@ TEST_CASE("AtomicFileWriter: commit writes the content", "[detail][atomic_file]"
         writer.commit();
     }
     CHECK(read_all(target) == payload);
-    CHECK(names_in(dir.path) == std::vector<std::string>{"out.bin"});
+    CHECK(names_in(dir.path()) == std::vector<std::string>{"out.bin"});
 
     // A second commit replaces the file as a whole.
     {
@@ -72,12 +53,12 @@ TEST_CASE("AtomicFileWriter: commit writes the content", "[detail][atomic_file]"
         writer.commit();
     }
     CHECK(read_all(target) == "short");
-    CHECK(names_in(dir.path) == std::vector<std::string>{"out.bin"});
+    CHECK(names_in(dir.path()) == std::vector<std::string>{"out.bin"});
 }
 
 TEST_CASE("AtomicFileWriter: no commit keeps the old file and leaves no temp file", "[detail][atomic_file]") {
     const TempDir dir;
-    const fs::path target = dir.path / "model.vec";
+    const fs::path target = dir.path() / "model.vec";
     {
         std::ofstream(target) << "old content";
     }
@@ -85,10 +66,10 @@ TEST_CASE("AtomicFileWriter: no commit keeps the old file and leaves no temp fil
         AtomicFileWriter writer(target.string());
         writer.stream() << "new content that must not appear";
         writer.stream().flush();
-        CHECK(names_in(dir.path).size() == 2);  // the temp file exists while writing
+        CHECK(names_in(dir.path()).size() == 2);  // the temp file exists while writing
     }
     CHECK(read_all(target) == "old content");
-    CHECK(names_in(dir.path) == std::vector<std::string>{"model.vec"});
+    CHECK(names_in(dir.path()) == std::vector<std::string>{"model.vec"});
 
     // Same when an exception unwinds through the writer.
     try {
@@ -98,21 +79,21 @@ TEST_CASE("AtomicFileWriter: no commit keeps the old file and leaves no temp fil
     } catch (const std::runtime_error&) {
     }
     CHECK(read_all(target) == "old content");
-    CHECK(names_in(dir.path) == std::vector<std::string>{"model.vec"});
+    CHECK(names_in(dir.path()) == std::vector<std::string>{"model.vec"});
 
     // And with no old file, nothing at all is left.
-    const fs::path fresh = dir.path / "fresh.txt";
+    const fs::path fresh = dir.path() / "fresh.txt";
     {
         AtomicFileWriter writer(fresh.string());
         writer.stream() << "x";
     }
     CHECK_FALSE(fs::exists(fresh));
-    CHECK(names_in(dir.path) == std::vector<std::string>{"model.vec"});
+    CHECK(names_in(dir.path()) == std::vector<std::string>{"model.vec"});
 }
 
 TEST_CASE("AtomicFileWriter: a missing directory gives io_error naming the path", "[detail][atomic_file]") {
     const TempDir dir;
-    const std::string target = (dir.path / "no_such_dir" / "out.txt").string();
+    const std::string target = (dir.path() / "no_such_dir" / "out.txt").string();
     try {
         AtomicFileWriter writer(target);
         FAIL("expected io_error");
@@ -120,5 +101,5 @@ TEST_CASE("AtomicFileWriter: a missing directory gives io_error naming the path"
         CHECK(e.path() == target);
         CHECK_THAT(e.what(), Catch::Contains(target));
     }
-    CHECK(names_in(dir.path).empty());
+    CHECK(names_in(dir.path()).empty());
 }

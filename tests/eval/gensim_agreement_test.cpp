@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -33,19 +35,7 @@ bool have_gensim() {
     return ok;
 }
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static int counter = 0;
-        path = fs::temp_directory_path() /
-               ("embedkit_gensim_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using embedkit::testing::TempDir;
 
 std::string quote(const std::string& s) { return "'" + s + "'"; }
 
@@ -61,7 +51,7 @@ struct GensimFigures {
 
 GensimFigures run_gensim(const TempDir& dir, const std::string& vectors, const std::string& analogies,
                          const std::string& pairs, long restrict, long pairs_restrict) {
-    const fs::path out = dir.path / "gensim.tsv";
+    const fs::path out = dir.path() / "gensim.tsv";
     const std::string cmd = kPython + " " + quote(kScript) + " gensim " + quote(vectors) + " --analogies " +
                             quote(analogies) + " --similarity " + quote(pairs) + " --restrict " +
                             std::to_string(restrict) + " --similarity-restrict " + std::to_string(pairs_restrict) +
@@ -145,7 +135,7 @@ TEST_CASE("Evaluation agrees with gensim on questions-words and WordSim-353", "[
     }
     TempDir dir;
     // Vectors with planted analogies (about 60% accuracy), capitalised variants and rare words.
-    const std::string vectors = (dir.path / "planted.vec").string();
+    const std::string vectors = (dir.path() / "planted.vec").string();
     REQUIRE(std::system((kPython + " " + quote(kScript) + " make-vectors " + quote(vectors) + " --seed 11").c_str()) == 0);
     check_agreement(vectors, kSharedEval + "questions-words.txt", kSharedEval + "ws353.txt", 2000, 300000);
     check_agreement(vectors, kSharedEval + "questions-words.txt", kSharedEval + "ws353.txt", 30000, 1000);

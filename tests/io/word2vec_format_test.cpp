@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/temp_dir.hpp"
+
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -31,29 +33,7 @@ using embedkit::VectorFormat;
 using embedkit::WordVectors;
 using Catch::Matchers::Contains;
 
-/// A fresh directory under the system temp dir, removed with its contents at scope exit.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        static std::atomic<int> counter{0};
-        path = fs::temp_directory_path() /
-               ("embedkit_io_w2v_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] std::string file(const std::string& name) const { return (path / name).string(); }
-    [[nodiscard]] std::vector<std::string> entries() const {
-        std::vector<std::string> names;
-        for (const auto& entry : fs::directory_iterator(path)) names.push_back(entry.path().filename().string());
-        return names;
-    }
-};
+using embedkit::testing::TempDir;
 
 void write_bytes(const std::string& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary);
@@ -406,7 +386,7 @@ TEST_CASE("word2vec malformed text files give io_error with file and line", "[io
         const io_error e = catch_io_error([&] { (void)embedkit::read_word2vec<float>(path); });
         CHECK_THAT(e.what(), Contains(path));
         CHECK_THAT(e.what(), Contains("cannot open"));
-        const io_error d = catch_io_error([&] { (void)embedkit::read_word2vec<float>(dir.path.string()); });
+        const io_error d = catch_io_error([&] { (void)embedkit::read_word2vec<float>(dir.path().string()); });
         CHECK_THAT(d.what(), Contains("directory"));
     }
     SECTION("header") {
@@ -525,7 +505,7 @@ TEST_CASE("write_word2vec is atomic", "[io][word2vec]") {
         const std::string path = dir.file("missing/sub/out.vec");
         const io_error e = catch_io_error([&] { embedkit::write_word2vec(path, vectors); });
         CHECK_THAT(e.what(), Contains(path));
-        CHECK_FALSE(fs::exists(dir.path / "missing"));
+        CHECK_FALSE(fs::exists(dir.path() / "missing"));
         CHECK(dir.entries().empty());
     }
     SECTION("a failing write leaves the existing file untouched") {
@@ -591,7 +571,7 @@ else:
         assert np.array_equal(kv.vectors.view(np.uint32), expected.view(np.uint32)), name
     print("gensim read ours OK")
 )PY");
-    const std::string folder = dir.path.string();
+    const std::string folder = dir.path().string();
     REQUIRE(std::system(("/usr/bin/python3 '" + script + "' write '" + folder + "'").c_str()) == 0);
 
     // We read gensim's files bit-exactly (its binary records have no trailing newline).

@@ -49,6 +49,10 @@ struct EngineConfig {
     /// Skip-gram with negative sampling: one set of negatives per centre word, shared by all its
     /// context words (Ji et al. 2016), instead of one set per (context, centre) pair.
     bool shared_negatives = true;
+    /// Composed inputs (fastText), skip-gram: the centre word's input is the sum of its rows
+    /// divided by the number of rows after its own (gensim 4), instead of by all of them (their
+    /// mean, as fastText).
+    bool gensim_input_scale = false;
     double sample = 1e-3;
     int epochs = 5;
     double lr = 0.025;
@@ -388,7 +392,8 @@ private:
         for (std::int64_t r = begin + 1; r < end; ++r) {
             hogwild_axpy<S>(S(1), params_.input->row(inputs_.rows[static_cast<std::size_t>(r)]).data(), hidden, dim);
         }
-        if (end - begin > 1) RowMap<S>(hidden, dim) /= static_cast<S>(end - begin);
+        const std::int64_t divisor = config_.gensim_input_scale && end - begin > 1 ? end - begin - 1 : end - begin;
+        if (divisor > 1) RowMap<S>(hidden, dim) /= static_cast<S>(divisor);
     }
 
     /// The output layer for one prediction of `target` from the input vector `hidden`:
