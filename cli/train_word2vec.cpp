@@ -29,6 +29,7 @@ struct Word2VecArgs {
     double sample = 1e-3;
     bool cbow_sum = false;
     bool shared_negatives = true;
+    std::optional<double> negative_power;
 };
 
 Word2VecArgs& word2vec_args() {
@@ -42,6 +43,7 @@ struct FastTextArgs {
     std::optional<std::int64_t> buckets;
     std::string save_model;
     std::optional<bool> gensim_input_scale;
+    bool update_per_prediction = false;
 };
 
 FastTextArgs& fasttext_args() {
@@ -68,6 +70,7 @@ void run_word2vec(const TrainArgs& a) {
     o.seed = a.seed;
     o.cbow_mean = !w.cbow_sum;
     o.shared_negatives = w.shared_negatives;
+    o.negative_power = w.negative_power;
     validate(o);
     const FastTextArgs& f = fasttext_args();
     FastTextOptions ft;
@@ -77,10 +80,13 @@ void run_word2vec(const TrainArgs& a) {
         if (f.maxn) ft.maxn = *f.maxn;
         if (f.buckets) ft.buckets = *f.buckets;
         if (f.gensim_input_scale) ft.gensim_input_scale = *f.gensim_input_scale;
+        ft.update_per_prediction = f.update_per_prediction;
         validate(ft);
-    } else if (f.minn || f.maxn || f.buckets || !f.save_model.empty() || f.gensim_input_scale) {
+    } else if (f.minn || f.maxn || f.buckets || !f.save_model.empty() || f.gensim_input_scale ||
+               f.update_per_prediction) {
         throw invalid_options(
-            "--minn, --maxn, --buckets, --save-model and --gensim-input-scale apply only to --model fasttext|fasttext-cbow");
+            "--minn, --maxn, --buckets, --save-model, --gensim-input-scale and --update-per-prediction apply only to "
+            "--model fasttext|fasttext-cbow");
     }
     check_writable(a.output);
     check_writable(a.save_vocab);
@@ -141,6 +147,9 @@ const RegisterTrainModel registration{TrainModel{
         cmd.add_flag("--shared-negatives,!--no-shared-negatives", w.shared_negatives,
                      "Skip-gram: one set of negatives per centre word, shared by its context words (default; "
                      "--no-shared-negatives draws a set per pair as word2vec.c does)");
+        cmd.add_option("--negative-power", w.negative_power,
+                       "Word2Vec: draw negatives in proportion to count^this (default 0.75 as word2vec.c and gensim; "
+                       "fasttext models 0.5, as fastText)");
         FastTextArgs& f = fasttext_args();
         cmd.add_option("--minn", f.minn, "fastText: shortest character n-gram (default 3)");
         cmd.add_option("--maxn", f.maxn, "fastText: longest character n-gram (default 6; 0: no n-grams)");
@@ -150,8 +159,11 @@ const RegisterTrainModel registration{TrainModel{
         cmd.add_flag_function(
             "--gensim-input-scale,!--no-gensim-input-scale",
             [&f](std::int64_t n) { f.gensim_input_scale = n > 0; },
-            "fastText skip-gram: train on the sum of the centre word's rows divided by its n-gram count, as gensim "
-            "(default); --no-gensim-input-scale trains on their mean, as fastText");
+            "fastText skip-gram: train on the sum of the centre word's rows divided by its n-gram count, as gensim; "
+            "--no-gensim-input-scale (default) trains on their mean, as fastText");
+        cmd.add_flag("--update-per-prediction", f.update_per_prediction,
+                     "fastText skip-gram: compose the centre word's input and update its rows for every prediction "
+                     "(as fastText and gensim) instead of once per centre word");
     },
     run_word2vec,
 }};

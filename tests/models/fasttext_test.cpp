@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -247,6 +248,7 @@ TEST_CASE("fasttext with minn = maxn = 0 is exactly Word2Vec", "[fasttext]") {
     auto o = small_options();
     o.minn = 0;
     o.maxn = 0;
+    o.word2vec.negative_power = 0.75;  // train_fasttext's own default is fastText's 0.5
     const auto ft = train_fasttext(data.first, data.second.view(), o);
     const auto w2v = train_word2vec(data.first, data.second.view(), o.word2vec);
     CHECK(ft.input() == w2v.input);
@@ -261,6 +263,36 @@ TEST_CASE("fasttext with minn = maxn = 0 is exactly Word2Vec", "[fasttext]") {
     o.word2vec.hierarchical_softmax = true;
     CHECK(train_fasttext(data.first, data.second.view(), o).input() ==
           train_word2vec(data.first, data.second.view(), o.word2vec).input);
+}
+
+TEST_CASE("fasttext draws negatives from unigram^0.5 unless told otherwise", "[fasttext]") {
+    const auto data = planted_topics(200, 4);
+    auto o = small_options();
+    auto train = [&](std::optional<double> power) {
+        o.word2vec.negative_power = power;
+        return train_fasttext(data.first, data.second.view(), o).input();
+    };
+    const auto unset = train(std::nullopt);
+    CHECK(unset == train(0.5));
+    CHECK_FALSE(unset == train(0.75));
+    o.word2vec.negative_power = 5.0;
+    CHECK_THROWS_WITH(validate(o), Catch::Contains("FastTextOptions.word2vec.negative_power"));
+}
+
+TEST_CASE("fasttext update_per_prediction re-composes the centre word for every prediction", "[fasttext]") {
+    const auto data = planted_topics(200, 5);
+    auto o = small_options();
+    const auto per_centre = train_fasttext(data.first, data.second.view(), o);
+    o.update_per_prediction = true;
+    const auto per_prediction = train_fasttext(data.first, data.second.view(), o);
+    CHECK_FALSE(per_centre.input() == per_prediction.input());
+    CHECK(topic_separation(per_centre) > 0.3);
+    CHECK(topic_separation(per_prediction) > 0.3);
+    // CBOW composes each context once per prediction already: the option changes nothing there.
+    o.word2vec.architecture = Word2VecArchitecture::cbow;
+    const auto cbow_on = train_fasttext(data.first, data.second.view(), o).input();
+    o.update_per_prediction = false;
+    CHECK(cbow_on == train_fasttext(data.first, data.second.view(), o).input());
 }
 
 TEST_CASE("fasttext gensim_input_scale changes skip-gram training only", "[fasttext]") {

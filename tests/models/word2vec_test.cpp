@@ -126,6 +126,16 @@ TEST_CASE("word2vec with one thread and a fixed seed is bit-identical across run
     CHECK_FALSE(a.input == c.input);
 }
 
+TEST_CASE("word2vec negative_power chooses the distribution negatives are drawn from", "[word2vec]") {
+    const auto data = planted_topics(4, 200, 8);
+    auto o = small_options();
+    const auto unset = train_word2vec(data.first, data.second.view(), o).input;
+    o.negative_power = 0.75;
+    CHECK(unset == train_word2vec(data.first, data.second.view(), o).input);  // the default
+    o.negative_power = 0.0;
+    CHECK_FALSE(unset == train_word2vec(data.first, data.second.view(), o).input);
+}
+
 TEST_CASE("word2vec with several threads learns the same structure", "[word2vec]") {
     const auto data = planted_topics(8, 1500, 5);
     const Vocab& vocab = data.first;
@@ -202,6 +212,9 @@ TEST_CASE("word2vec rejects bad options and inputs naming the problem", "[word2v
     o = small_options();
     o.sample = -1;
     expect_field(o, "sample");
+    o = small_options();
+    o.negative_power = -0.5;
+    expect_field(o, "negative_power");
 
     const Corpus empty = Corpus::from_ids({});
     CHECK_THROWS_AS(train_word2vec(vocab, empty.view(), small_options()), invalid_argument);

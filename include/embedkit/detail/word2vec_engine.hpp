@@ -53,6 +53,12 @@ struct EngineConfig {
     /// divided by the number of rows after its own (gensim 4), instead of by all of them (their
     /// mean, as fastText).
     bool gensim_input_scale = false;
+    /// Composed inputs (fastText), skip-gram: compose the centre word's input anew for every
+    /// prediction and update its rows after each (fastText, gensim), instead of once per centre
+    /// word with the summed gradient of its window.
+    bool update_per_prediction = false;
+    /// Negatives are drawn in proportion to count^negative_power.
+    double negative_power = 0.75;
     double sample = 1e-3;
     int epochs = 5;
     double lr = 0.025;
@@ -79,7 +85,7 @@ public:
                    const InputRows& inputs, EngineParameters<S> params)
         : config_(config), corpus_(corpus), inputs_(inputs), params_(params),
           subsampler_(counts, config.sample), table_(SigmoidTable::instance()) {
-        if (config_.negative > 0) sampler_.emplace(make_unigram_sampler(counts, 0.75));
+        if (config_.negative > 0) sampler_.emplace(make_unigram_sampler(counts, config.negative_power));
         if (config_.hierarchical_softmax) tree_ = HuffmanTree(counts);
         corpus_tokens_ = corpus_.token_count();
         total_tokens_ = corpus_tokens_ * static_cast<std::uint64_t>(config_.epochs);
@@ -312,6 +318,12 @@ private:
             const int lo = std::max(0, pos - window + reduced);
             const int hi = std::min(n - 1, pos + window - reduced);
             if (lo == hi) continue;  // no context word
+            if (config_.update_per_prediction) {
+                for (int c = lo; c <= hi; ++c) {
+                    if (c != pos) train_pair(ws, ws.sentence[static_cast<std::size_t>(pos)], ws.sentence[static_cast<std::size_t>(c)], lr);
+                }
+                continue;
+            }
             const auto centre = static_cast<std::size_t>(ws.sentence[static_cast<std::size_t>(pos)]);
             const std::int64_t begin = inputs_.offsets[centre];
             const std::int64_t end = inputs_.offsets[centre + 1];

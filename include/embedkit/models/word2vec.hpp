@@ -45,6 +45,9 @@ struct Word2VecOptions {
     std::uint64_t seed = 1;
     ProgressCallback progress;  ///< optional; may cancel the run
     double progress_interval = 1.0;  ///< seconds between progress reports
+    /// Negatives are drawn in proportion to count^negative_power; 0 draws uniformly. Unset: 0.75
+    /// (word2vec.c, gensim) for Word2Vec, 0.5 (fastText's) for train_fasttext.
+    std::optional<double> negative_power;
 
     /// The learning rate the run starts with.
     [[nodiscard]] double initial_lr() const {
@@ -70,6 +73,9 @@ inline void validate(const Word2VecOptions& o) {
     if (!(o.min_lr_ratio >= 0 && o.min_lr_ratio <= 1)) fail("min_lr_ratio", "must be in [0, 1]");
     if (!(o.init_scale >= 0 && std::isfinite(o.init_scale))) fail("init_scale", "must be >= 0 and finite");
     if (!(o.progress_interval >= 0)) fail("progress_interval", "must be >= 0");
+    if (o.negative_power && !(*o.negative_power >= 0 && *o.negative_power <= 4)) {
+        fail("negative_power", "must be in [0, 4] (got " + std::to_string(*o.negative_power) + ")");
+    }
 }
 
 /// A trained Word2Vec model: the vocabulary, the input vectors (the word vectors users want) and
@@ -103,6 +109,7 @@ namespace detail {
     c.hierarchical_softmax = o.hierarchical_softmax;
     c.cbow_mean = o.cbow_mean;
     c.shared_negatives = o.shared_negatives;
+    c.negative_power = o.negative_power.value_or(0.75);
     c.sample = o.sample;
     c.epochs = o.epochs;
     c.lr = o.initial_lr();
