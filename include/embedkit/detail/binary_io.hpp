@@ -5,12 +5,14 @@
 // Used by embedkit's fastText model files and by the reader of fastText's .bin files.
 
 #include "embedkit/errors.hpp"
+#include "embedkit/types.hpp"
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <istream>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <type_traits>
@@ -211,5 +213,19 @@ private:
     std::uint64_t offset_ = 0;
     std::vector<unsigned char> buffer_;
 };
+
+/// Reads a rows x cols matrix stored as `File` values into `m`. `remaining` (the file's size,
+/// when known) is checked first, so a lying shape fails as a truncated file before any allocation.
+template <class File, class Scalar>
+void read_model_matrix(BinaryReader& in, RowMatrix<Scalar>& m, std::int64_t rows, std::int64_t cols,
+                       const std::optional<std::uint64_t>& remaining, const char* what) {
+    const auto bytes = static_cast<std::uint64_t>(rows) * static_cast<std::uint64_t>(cols) * sizeof(File);
+    if (remaining && in.offset() + bytes > *remaining) {
+        in.fail(std::string("truncated file: ") + what + " needs " + std::to_string(bytes) + " bytes, " +
+                std::to_string(*remaining - std::min(*remaining, in.offset())) + " are left");
+    }
+    m.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+    in.values<File>(m.data(), static_cast<std::size_t>(m.size()), what);
+}
 
 }  // namespace embedkit::detail

@@ -9,7 +9,9 @@
 #include "embedkit/core/huffman_tree.hpp"
 #include "embedkit/core/training_progress.hpp"
 #include "embedkit/detail/hogwild.hpp"
+#include "embedkit/detail/engine_state.hpp"
 #include "embedkit/detail/parallel.hpp"
+#include "embedkit/detail/prefetch.hpp"
 #include "embedkit/detail/rng.hpp"
 #include "embedkit/detail/sigmoid_table.hpp"
 #include "embedkit/errors.hpp"
@@ -21,7 +23,11 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +73,16 @@ struct EngineConfig {
     std::uint64_t seed = 1;
     ProgressCallback progress;
     double progress_interval = 1.0;
+    /// When it becomes true, the run stops (after a final checkpoint, if checkpoints are on).
+    const std::atomic<bool>* stop_requested = nullptr;
+};
+
+/// Checkpoints while the engine runs: `save` is called with every thread paused between two
+/// sentences (so the parameters hold still), every `every_seconds` and once more when a stop is
+/// requested. An exception from `save` stops the run and is rethrown by run().
+struct EngineCheckpoints {
+    double every_seconds = 0;  ///< 0: only the final checkpoint of a stopped run
+    std::function<void(const EngineState&)> save;  ///< empty: no checkpoints
 };
 
 /// Parameters the engine trains in place. `output_negative` is used when negative > 0,
@@ -91,22 +107,38 @@ public:
         total_tokens_ = corpus_tokens_ * static_cast<std::uint64_t>(config_.epochs);
     }
 
-    void run() {
+    /// Trains from the start, or from `resume` (a state saved by a checkpoint of a run with the
+    /// same configuration, corpus and thread count), writing checkpoints as `checkpoints` says.
+    void run(const EngineState* resume = nullptr, EngineCheckpoints checkpoints = {}) {
         const unsigned threads = std::max(1u, config_.threads);
+        if (resume && resume->threads.size() != threads) {
+            throw invalid_argument("the checkpoint was written by a run with " + std::to_string(resume->threads.size()) +
+                                   " threads, not " + std::to_string(threads));
+        }
+        resume_ = resume;
+        checkpoints_ = std::move(checkpoints);
         states_ = std::vector<ThreadState>(threads);
+        snapshot_.threads.assign(threads, EngineThreadState{});
+        threads_ = threads;
+        if (resume) processed_.store(resume->processed);
+        processed_at_start_ = processed_.load();
         start_ = Clock::now();
         last_report_ = start_;
         run_threads(threads, [&](unsigned t) { train_thread(t, threads); });
+        if (checkpoint_error_) std::rethrow_exception(checkpoint_error_);
         if (diverged_.load()) {
             throw numeric_error("training diverged: the loss became NaN or Inf (learning rate " +
                                 std::to_string(config_.lr) + " is too high; try a lower one)");
         }
-        if (stop_.load()) throw cancelled("training cancelled by the progress callback");
+        if (stop_.load()) {
+            throw cancelled(stopped_after_checkpoint_ ? "training stopped on request; the checkpoint holds its last state"
+                                                      : "training cancelled");
+        }
         if (!all_finite()) {
             throw numeric_error("training produced NaN or Inf parameters (learning rate " +
                                 std::to_string(config_.lr) + " is too high; try a lower one)");
         }
-        report(/*final_report=*/true, 0);
+        (void)report(/*final_report=*/true, 0);
     }
 
 private:
@@ -122,6 +154,7 @@ private:
     struct Workspace {
         Rng rng;
         std::vector<TokenId> sentence;
+        std::vector<TokenId> negatives;  // drawn ahead of use, so their rows can be prefetched
         RowVector<S> hidden;
         RowVector<S> gradient;
         double loss = 0;
@@ -137,15 +170,34 @@ private:
     void train_thread(unsigned t, unsigned threads) {
         const CorpusView shard = corpus_.shard(t, threads);
         Workspace ws;
-        ws.rng.reseed(stream_seed(config_.seed, t));
         ws.hidden.resize(config_.dim);
         ws.gradient.resize(config_.dim);
         ws.sentence.reserve(1024);
+        // However the thread ends (done, stopped, an exception), it leaves the checkpoint barrier.
+        struct Leave {
+            Word2VecEngine& engine;
+            unsigned t;
+            Workspace& ws;
+            ~Leave() { engine.leave(t, ws); }
+        } leave_on_exit{*this, t, ws};
+        EngineThreadState from;
+        if (resume_) {
+            from = resume_->threads[t];
+            if (from.position > shard.size) {
+                throw invalid_argument("the checkpoint's position is beyond the corpus shard: is it the same corpus?");
+            }
+            ws.rng.set_state(from.rng);
+            ws.loss = from.loss;
+            ws.predictions = from.predictions;
+        } else {
+            ws.rng.reseed(stream_seed(config_.seed, t));
+            from.lr = config_.lr;
+        }
         std::uint64_t unsynced = 0;
-        S lr = static_cast<S>(config_.lr);
-        for (int epoch = 0; epoch < config_.epochs; ++epoch) {
+        S lr = static_cast<S>(from.lr);
+        std::size_t i = static_cast<std::size_t>(from.position);
+        for (int epoch = from.epoch; epoch < config_.epochs; ++epoch, i = 0) {
             states_[t].epoch.store(epoch, std::memory_order_relaxed);
-            std::size_t i = 0;
             while (i < shard.size) {
                 ws.sentence.clear();
                 for (; i < shard.size && shard.data[i] != kSentenceEnd; ++i) {
@@ -161,10 +213,82 @@ private:
                 if (unsynced >= kSyncEvery) {
                     if (!sync(t, ws, unsynced, lr)) return;
                     unsynced = 0;
+                    if (checkpoint_due_.load(std::memory_order_relaxed)) {
+                        EngineThreadState here;
+                        here.epoch = epoch;
+                        here.position = i;
+                        here.rng = ws.rng.state();
+                        here.lr = static_cast<double>(lr);
+                        here.loss = ws.loss;
+                        here.predictions = ws.predictions;
+                        park(t, here);
+                        if (stop_.load()) return;
+                    }
                 }
             }
         }
         sync(t, ws, unsynced, lr);
+    }
+
+    /// Waits between two sentences until every thread is paused or done; the last one to arrive
+    /// saves the checkpoint and wakes the others.
+    void park(unsigned t, const EngineThreadState& here) {
+        std::unique_lock<std::mutex> lock(park_mutex_);
+        snapshot_.threads[t] = here;
+        ++parked_;
+        const std::uint64_t generation = generation_;
+        if (parked_ + finished_ == threads_) {
+            complete_checkpoint();
+        } else {
+            park_cv_.wait(lock, [&] { return generation_ != generation; });
+        }
+    }
+
+    /// Called once by every thread when it ends: it no longer holds up checkpoints.
+    void leave(unsigned t, const Workspace& ws) {
+        std::unique_lock<std::mutex> lock(park_mutex_);
+        EngineThreadState done;
+        done.epoch = config_.epochs;
+        done.rng = ws.rng.state();
+        done.loss = ws.loss;
+        done.predictions = ws.predictions;
+        snapshot_.threads[t] = done;
+        ++finished_;
+        if (std::uncaught_exceptions() > 0) stop_.store(true);
+        if (parked_ > 0 && parked_ + finished_ == threads_) complete_checkpoint();
+    }
+
+    /// With park_mutex_ held and every thread paused or done: saves (unless the run is failing),
+    /// then releases the paused threads.
+    void complete_checkpoint() {
+        if (checkpoints_.save && !diverged_.load() && !checkpoint_error_ && !(stop_.load() && !stop_pending_)) {
+            snapshot_.processed = processed_.load();
+            try {
+                checkpoints_.save(snapshot_);
+                if (stop_pending_) stopped_after_checkpoint_ = true;
+            } catch (...) {
+                checkpoint_error_ = std::current_exception();
+                stop_.store(true);
+            }
+        }
+        if (stop_pending_) stop_.store(true);
+        last_checkpoint_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start_).count(),
+                                  std::memory_order_relaxed);
+        checkpoint_due_.store(false);
+        parked_ = 0;
+        ++generation_;
+        park_cv_.notify_all();
+    }
+
+    /// Stops the run: after a final checkpoint when checkpoints are on, at once otherwise.
+    void request_stop() {
+        if (checkpoints_.save) {
+            std::lock_guard<std::mutex> lock(park_mutex_);
+            stop_pending_ = true;
+            checkpoint_due_.store(true);
+        } else {
+            stop_.store(true);
+        }
     }
 
     /// Publishes this thread's progress, updates the learning rate, and (thread 0) reports.
@@ -179,18 +303,28 @@ private:
             diverged_.store(true);
             stop_.store(true);
         }
+        const auto now = Clock::now();
         if (t == 0 && config_.progress) {
-            const auto now = Clock::now();
             if (std::chrono::duration<double>(now - last_report_).count() >= config_.progress_interval) {
                 last_report_ = now;
-                report(false, static_cast<double>(lr));
+                if (!report(false, static_cast<double>(lr))) request_stop();
             }
+        }
+        if (config_.stop_requested && config_.stop_requested->load(std::memory_order_relaxed) &&
+            !stop_requested_seen_.exchange(true)) {
+            request_stop();
+        }
+        if (checkpoints_.save && checkpoints_.every_seconds > 0) {
+            const double since = std::chrono::duration<double>(now - start_).count() -
+                                 static_cast<double>(last_checkpoint_ns_.load(std::memory_order_relaxed)) * 1e-9;
+            if (since >= checkpoints_.every_seconds) checkpoint_due_.store(true, std::memory_order_relaxed);
         }
         return !stop_.load(std::memory_order_relaxed);
     }
 
-    void report(bool final_report, double lr) {
-        if (!config_.progress) return;
+    /// Calls the progress callback; returns what it returned.
+    bool report(bool final_report, double lr) {
+        if (!config_.progress) return true;
         double loss_sum = 0;
         std::uint64_t loss_count = 0;
         for (const auto& s : states_) {
@@ -199,13 +333,14 @@ private:
         }
         TrainingProgress p;
         p.tokens_processed = processed_.load(std::memory_order_relaxed);
+        const std::uint64_t this_run = p.tokens_processed - processed_at_start_;
         p.fraction = final_report ? 1.0
                                   : std::min(1.0, static_cast<double>(p.tokens_processed) /
                                                       static_cast<double>(std::max<std::uint64_t>(total_tokens_, 1)));
         p.epoch = states_.empty() ? 0 : states_[0].epoch.load(std::memory_order_relaxed);
         p.elapsed_seconds = std::chrono::duration<double>(Clock::now() - start_).count();
         p.words_per_sec_per_thread = p.elapsed_seconds > 0
-                                         ? static_cast<double>(p.tokens_processed) / p.elapsed_seconds /
+                                         ? static_cast<double>(this_run) / p.elapsed_seconds /
                                                static_cast<double>(states_.size())
                                          : 0.0;
         p.learning_rate = final_report ? config_.lr * config_.min_lr_ratio : lr;
@@ -215,7 +350,7 @@ private:
         if (final_report && loss_count > 0) p.loss = loss_sum / static_cast<double>(loss_count);
         reported_loss_sum_ = loss_sum;
         reported_loss_count_ = loss_count;
-        if (!config_.progress(p) && !final_report) stop_.store(true);
+        return config_.progress(p) || final_report;
     }
 
     void train_skipgram_sentence(Workspace& ws, S lr) {
@@ -270,6 +405,7 @@ private:
                 const TokenId sample = d == 0 ? centre : sampler_->sample(ws.rng);
                 if (d > 0 && sample == centre) continue;
                 ws.target_rows[static_cast<std::size_t>(targets)] = params_.output_negative->row(sample).data();
+                prefetch_row(ws.target_rows[static_cast<std::size_t>(targets)], dim);
                 ws.labels[static_cast<std::size_t>(targets)] = d == 0 ? 1.0f : 0.0f;
                 ++targets;
             }
@@ -327,10 +463,22 @@ private:
             const auto centre = static_cast<std::size_t>(ws.sentence[static_cast<std::size_t>(pos)]);
             const std::int64_t begin = inputs_.offsets[centre];
             const std::int64_t end = inputs_.offsets[centre + 1];
+            // Every row this window will touch is known now: ask for all of them at once, and for
+            // the next centre word's n-gram rows, while the rows already here are worked on.
+            if (pos + 1 < n) prefetch_input_rows(ws.sentence[static_cast<std::size_t>(pos) + 1]);
+            ws.negatives.clear();
+            for (int c = lo; c <= hi; ++c) {
+                if (c == pos) continue;
+                prefetch_output_row(ws.sentence[static_cast<std::size_t>(c)]);
+                draw_negatives(ws);
+            }
             compose_mean(ws.hidden.data(), begin, end);
             ws.gradient.setZero();
+            const TokenId* negatives = ws.negatives.data();
             for (int c = lo; c <= hi; ++c) {
-                if (c != pos) train_targets(ws, ws.hidden.data(), ws.sentence[static_cast<std::size_t>(c)], lr);
+                if (c == pos) continue;
+                train_targets(ws, ws.hidden.data(), ws.sentence[static_cast<std::size_t>(c)], negatives, lr);
+                negatives += config_.negative;
             }
             for (std::int64_t r = begin; r < end; ++r) {
                 hogwild_axpy<S>(S(1), ws.gradient.data(), params_.input->row(inputs_.rows[static_cast<std::size_t>(r)]).data(), dim);
@@ -342,16 +490,18 @@ private:
     void train_pair(Workspace& ws, TokenId context, TokenId target, S lr) {
         const int dim = config_.dim;
         ws.gradient.setZero();
+        ws.negatives.clear();
+        draw_negatives(ws);
         if (inputs_.plain()) {
             S* row = params_.input->row(context).data();
-            train_targets(ws, row, target, lr);
+            train_targets(ws, row, target, ws.negatives.data(), lr);
             hogwild_axpy<S>(S(1), ws.gradient.data(), row, dim);
             return;
         }
         const std::int64_t begin = inputs_.offsets[static_cast<std::size_t>(context)];
         const std::int64_t end = inputs_.offsets[static_cast<std::size_t>(context) + 1];
         compose_mean(ws.hidden.data(), begin, end);
-        train_targets(ws, ws.hidden.data(), target, lr);
+        train_targets(ws, ws.hidden.data(), target, ws.negatives.data(), lr);
         for (std::int64_t r = begin; r < end; ++r) {
             hogwild_axpy<S>(S(1), ws.gradient.data(), params_.input->row(inputs_.rows[static_cast<std::size_t>(r)]).data(), dim);
         }
@@ -365,6 +515,12 @@ private:
             const int reduced = static_cast<int>(ws.rng.below(static_cast<std::uint64_t>(window)));
             const int lo = std::max(0, pos - window + reduced);
             const int hi = std::min(n - 1, pos + window - reduced);
+            const TokenId centre = ws.sentence[static_cast<std::size_t>(pos)];
+            ws.negatives.clear();
+            draw_negatives(ws);
+            prefetch_output_row(centre);
+            // The word that enters the window next (the others are in cache from this window).
+            if (pos + window + 1 < n) prefetch_input_rows(ws.sentence[static_cast<std::size_t>(pos + window + 1)]);
             ws.hidden.setZero();
             std::int64_t rows_in_hidden = 0;
             for (int c = lo; c <= hi; ++c) {
@@ -377,7 +533,7 @@ private:
             if (rows_in_hidden == 0) continue;
             if (config_.cbow_mean) ws.hidden /= static_cast<S>(rows_in_hidden);
             ws.gradient.setZero();
-            train_targets(ws, ws.hidden.data(), ws.sentence[static_cast<std::size_t>(pos)], lr);
+            train_targets(ws, ws.hidden.data(), centre, ws.negatives.data(), lr);
             for (int c = lo; c <= hi; ++c) {
                 if (c == pos) continue;
                 for_each_input_row(ws.sentence[static_cast<std::size_t>(c)],
@@ -408,9 +564,28 @@ private:
         if (divisor > 1) RowMap<S>(hidden, dim) /= static_cast<S>(divisor);
     }
 
-    /// The output layer for one prediction of `target` from the input vector `hidden`:
+    /// Appends one prediction's negatives (config_.negative draws) to ws.negatives and prefetches
+    /// their output rows.
+    void draw_negatives(Workspace& ws) {
+        for (int d = 0; d < config_.negative; ++d) {
+            const TokenId sample = sampler_->sample(ws.rng);
+            ws.negatives.push_back(sample);
+            prefetch_row(params_.output_negative->row(sample).data(), config_.dim);
+        }
+    }
+
+    void prefetch_output_row(TokenId word) {
+        if (config_.negative > 0) prefetch_row(params_.output_negative->row(word).data(), config_.dim);
+    }
+
+    void prefetch_input_rows(TokenId word) {
+        for_each_input_row(word, [&](S* row) { prefetch_row(row, config_.dim); });
+    }
+
+    /// The output layer for one prediction of `target` from the input vector `hidden`, against
+    /// `negatives` (config_.negative ids, drawn ahead; a draw equal to the target is skipped):
     /// updates the output rows and accumulates the input gradient in ws.gradient.
-    void train_targets(Workspace& ws, const S* hidden, TokenId target, S lr) {
+    void train_targets(Workspace& ws, const S* hidden, TokenId target, const TokenId* negatives, S lr) {
         const int dim = config_.dim;
         double loss = 0;
         if (config_.negative > 0) {
@@ -418,7 +593,7 @@ private:
                 TokenId sample = target;
                 float label = 1.0f;
                 if (d > 0) {
-                    sample = sampler_->sample(ws.rng);
+                    sample = negatives[d - 1];
                     if (sample == target) continue;
                     label = 0.0f;
                 }
@@ -469,6 +644,25 @@ private:
     std::atomic<std::uint64_t> processed_{0};
     std::atomic<bool> stop_{false};
     std::atomic<bool> diverged_{false};
+    std::uint64_t processed_at_start_ = 0;
+
+    // Checkpoints: threads pause in park() until all are paused or done (park_mutex_ guards the
+    // counters, the snapshot and the stop request).
+    const EngineState* resume_ = nullptr;
+    EngineCheckpoints checkpoints_;
+    std::atomic<bool> checkpoint_due_{false};
+    std::atomic<std::int64_t> last_checkpoint_ns_{0};
+    std::mutex park_mutex_;
+    std::condition_variable park_cv_;
+    unsigned threads_ = 1;
+    unsigned parked_ = 0;
+    unsigned finished_ = 0;
+    std::uint64_t generation_ = 0;
+    EngineState snapshot_;
+    bool stop_pending_ = false;
+    bool stopped_after_checkpoint_ = false;
+    std::atomic<bool> stop_requested_seen_{false};
+    std::exception_ptr checkpoint_error_;
     Clock::time_point start_;
     Clock::time_point last_report_;
     double reported_loss_sum_ = 0;

@@ -310,18 +310,6 @@ private:
 
 namespace detail {
 
-template <class File, class Scalar>
-void read_model_matrix(BinaryReader& in, RowMatrix<Scalar>& m, std::int64_t rows, std::int64_t cols,
-                       const std::optional<std::uint64_t>& remaining, const char* what) {
-    const auto bytes = static_cast<std::uint64_t>(rows) * static_cast<std::uint64_t>(cols) * sizeof(File);
-    if (remaining && in.offset() + bytes > *remaining) {
-        in.fail(std::string("truncated file: ") + what + " needs " + std::to_string(bytes) + " bytes, " +
-                std::to_string(*remaining - std::min(*remaining, in.offset())) + " are left");
-    }
-    m.resize(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
-    in.values<File>(m.data(), static_cast<std::size_t>(m.size()), what);
-}
-
 /// What the trainer and the readers need beyond the public API.
 struct FastTextAccess {
     template <class Scalar>
@@ -459,6 +447,49 @@ FastTextModel<Scalar> FastTextModel<Scalar>::load(const std::string& path) {
     }
 }
 
+namespace detail {
+
+[[nodiscard]] inline EngineConfig fasttext_engine_config(const FastTextOptions& options) {
+    EngineConfig config = engine_config(options.word2vec);
+    config.gensim_input_scale = options.gensim_input_scale;
+    config.update_per_prediction = options.update_per_prediction;
+    // fastText's sampler: on gutenberg100m, +0.6 points analogy and +1.9 WS353 over unigram^0.75.
+    config.negative_power = options.word2vec.negative_power.value_or(0.5);
+    return config;
+}
+
+/// Runs the engine on a fastText model whose matrices are initialised (or restored).
+template <class Scalar>
+void run_fasttext_engine(FastTextModel<Scalar>& model, const FastTextOptions& options, const EngineConfig& config,
+                         CorpusView corpus, const EngineState* resume, const CheckpointOptions& checkpoint) {
+    using Access = FastTextAccess;
+    EngineParameters<Scalar> params;
+    params.input = &Access::input(model);
+    if (options.word2vec.negative > 0) params.output_negative = &Access::output(model);
+    if (options.word2vec.hierarchical_softmax) params.output_hs = &Access::output_hs(model);
+    CheckpointContents<Scalar> contents;
+    if (!checkpoint.path.empty()) {
+        contents.model = "fasttext";
+        contents.settings = word2vec_settings(options.word2vec, config);
+        contents.settings.insert(contents.settings.end(),
+                                 {{"minn", std::to_string(model.subwords().minn)},
+                                  {"maxn", std::to_string(model.subwords().maxn)},
+                                  {"buckets", std::to_string(model.subwords().buckets)},
+                                  {"gensim_input_scale", options.gensim_input_scale ? "1" : "0"},
+                                  {"update_per_prediction", options.update_per_prediction ? "1" : "0"}});
+        contents.words = &model.vocab().words();
+        contents.counts = &model.vocab().counts();
+        contents.ids = &model.stored_buckets();
+        contents.corpus = fingerprint(corpus);
+        contents.matrices = {{"input", params.input}, {"output", &Access::output(model)},
+                             {"output_hs", &Access::output_hs(model)}};
+    }
+    Word2VecEngine<Scalar> engine(config, model.vocab().counts(), corpus, Access::word_rows(model), params);
+    engine.run(resume, engine_checkpoints(checkpoint, std::move(contents)));
+}
+
+}  // namespace detail
+
 /// Trains fastText on a corpus of ids from `vocab` (words outside it already dropped): skip-gram
 /// or CBOW (options.word2vec.architecture), negative sampling and/or hierarchical softmax, with
 /// Word2Vec's threading, learning-rate schedule, progress, cancellation and NaN checks.
@@ -505,11 +536,7 @@ template <class Scalar = float>
 
     // Row i (a word, or bucket b at logical row words + b as in fastText's layout) is drawn from
     // its own stream, uniform in +-init_scale/dim: the word rows are train_word2vec's, bit for bit.
-    detail::EngineConfig config = detail::engine_config(w2v);
-    config.gensim_input_scale = options.gensim_input_scale;
-    config.update_per_prediction = options.update_per_prediction;
-    // fastText's sampler: on gutenberg100m, +0.6 points analogy and +1.9 WS353 over unigram^0.75.
-    config.negative_power = w2v.negative_power.value_or(0.5);
+    const detail::EngineConfig config = detail::fasttext_engine_config(options);
     RowMatrix<Scalar> input(static_cast<Eigen::Index>(rows), w2v.dim);
     const auto scale = static_cast<Scalar>(2 * w2v.init_scale);
     detail::parallel_for(rows, config.threads, [&](std::size_t begin, std::size_t end, unsigned) {
@@ -523,22 +550,68 @@ template <class Scalar = float>
         }
     });
 
-    FastTextModel<Scalar> model(vocab, sub, std::move(input), std::move(stored), /*dense=*/false);
-    using Access = detail::FastTextAccess;
     const auto vrows = static_cast<Eigen::Index>(words);
-    detail::EngineParameters<Scalar> params;
-    params.input = &Access::input(model);
-    if (w2v.negative > 0) {
-        Access::output(model) = RowMatrix<Scalar>::Zero(vrows, w2v.dim);
-        params.output_negative = &Access::output(model);
-    }
-    if (w2v.hierarchical_softmax) {
-        Access::output_hs(model) = RowMatrix<Scalar>::Zero(std::max<Eigen::Index>(1, vrows - 1), w2v.dim);
-        params.output_hs = &Access::output_hs(model);
-    }
-    detail::Word2VecEngine<Scalar> engine(config, vocab.counts(), corpus, Access::word_rows(model), params);
-    engine.run();
+    RowMatrix<Scalar> output;
+    RowMatrix<Scalar> output_hs;
+    if (w2v.negative > 0) output = RowMatrix<Scalar>::Zero(vrows, w2v.dim);
+    if (w2v.hierarchical_softmax) output_hs = RowMatrix<Scalar>::Zero(std::max<Eigen::Index>(1, vrows - 1), w2v.dim);
+    FastTextModel<Scalar> model(vocab, sub, std::move(input), std::move(stored), /*dense=*/false, std::move(output),
+                                std::move(output_hs));
+    detail::run_fasttext_engine(model, options, config, corpus, nullptr, w2v.checkpoint);
     return model;
+}
+
+/// Continues a fastText run from a checkpoint written by train_fasttext (or an earlier resume),
+/// on the same corpus encoded with the checkpoint's vocabulary (`read_checkpoint_vocab(path)`).
+/// With one thread the result is bit-identical to the run that was never stopped. Options come
+/// from the checkpoint; `resume` sets what may change. Throws io_error (unreadable, corrupt or
+/// foreign checkpoint), invalid_argument (another corpus), and what train_fasttext throws.
+template <class Scalar = float>
+[[nodiscard]] FastTextModel<Scalar> resume_fasttext(const std::string& checkpoint_path, CorpusView corpus,
+                                                    const ResumeOptions& resume = {}) {
+    static_assert(std::is_floating_point_v<Scalar>, "resume_fasttext needs a floating-point scalar");
+    Checkpoint<Scalar> c = read_checkpoint<Scalar>(checkpoint_path);
+    if (c.model != "fasttext") {
+        throw io_error(checkpoint_path, "is a checkpoint of a " + c.model + " run, not of fasttext");
+    }
+    detail::check_checkpoint_corpus(c, corpus, checkpoint_path);
+    const detail::SettingsReader settings(c.settings, checkpoint_path);
+    FastTextOptions options;
+    options.word2vec = detail::word2vec_options_from(settings);
+    options.minn = static_cast<int>(settings.integer("minn"));
+    options.maxn = static_cast<int>(settings.integer("maxn"));
+    options.buckets = settings.integer("buckets");
+    options.gensim_input_scale = settings.flag("gensim_input_scale");
+    options.update_per_prediction = settings.flag("update_per_prediction");
+    try {
+        validate(options);
+    } catch (const invalid_options& e) {
+        throw io_error(checkpoint_path, std::string("checkpoint holds invalid options: ") + e.what());
+    }
+    options.word2vec.progress = resume.progress;
+    options.word2vec.progress_interval = resume.progress_interval;
+    options.word2vec.checkpoint = resume.checkpoint;
+    options.word2vec.stop_requested = resume.stop_requested;
+    Vocab vocab = detail::checkpoint_vocab(c, checkpoint_path);
+    const auto vrows = static_cast<Eigen::Index>(vocab.size());
+    const int dim = options.word2vec.dim;
+    const auto input_rows = vrows + static_cast<Eigen::Index>(c.ids.size());
+    RowMatrix<Scalar> input = detail::checkpoint_matrix(c, "input", input_rows, dim, checkpoint_path);
+    RowMatrix<Scalar> output =
+        detail::checkpoint_matrix(c, "output", options.word2vec.negative > 0 ? vrows : 0, dim, checkpoint_path);
+    RowMatrix<Scalar> output_hs = detail::checkpoint_matrix(
+        c, "output_hs", options.word2vec.hierarchical_softmax ? std::max<Eigen::Index>(1, vrows - 1) : 0, dim,
+        checkpoint_path);
+    std::optional<FastTextModel<Scalar>> model;
+    try {
+        model.emplace(std::move(vocab), options.subwords(), std::move(input), std::move(c.ids), /*dense=*/false,
+                      std::move(output), std::move(output_hs));
+    } catch (const error& e) {
+        throw io_error(checkpoint_path, std::string("checkpoint holds an inconsistent model: ") + e.what());
+    }
+    detail::run_fasttext_engine(*model, options, detail::fasttext_engine_config(options), corpus, &c.state,
+                                resume.checkpoint);
+    return std::move(*model);
 }
 
 /// Builds the vocabulary (options.word2vec.min_count) and the corpus from a text file, then trains.

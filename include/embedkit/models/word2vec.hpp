@@ -6,15 +6,20 @@
 #include "embedkit/detail/parallel.hpp"
 #include "embedkit/detail/word2vec_engine.hpp"
 #include "embedkit/errors.hpp"
+#include "embedkit/io/checkpoint.hpp"
 #include "embedkit/text/corpus.hpp"
 #include "embedkit/text/vocab.hpp"
 #include "embedkit/types.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace embedkit {
 
@@ -48,6 +53,11 @@ struct Word2VecOptions {
     /// Negatives are drawn in proportion to count^negative_power; 0 draws uniformly. Unset: 0.75
     /// (word2vec.c, gensim) for Word2Vec, 0.5 (fastText's) for train_fasttext.
     std::optional<double> negative_power;
+    /// Checkpoints of the whole training state (resume with resume_word2vec / resume_fasttext).
+    CheckpointOptions checkpoint;
+    /// When it becomes true (a signal handler may set it), training stops: after writing a final
+    /// checkpoint when `checkpoint.path` is set; then the trainer throws `cancelled`.
+    const std::atomic<bool>* stop_requested = nullptr;
 
     /// The learning rate the run starts with.
     [[nodiscard]] double initial_lr() const {
@@ -73,6 +83,7 @@ inline void validate(const Word2VecOptions& o) {
     if (!(o.min_lr_ratio >= 0 && o.min_lr_ratio <= 1)) fail("min_lr_ratio", "must be in [0, 1]");
     if (!(o.init_scale >= 0 && std::isfinite(o.init_scale))) fail("init_scale", "must be >= 0 and finite");
     if (!(o.progress_interval >= 0)) fail("progress_interval", "must be >= 0");
+    if (!(o.checkpoint.every_seconds >= 0)) fail("checkpoint.every_seconds", "must be >= 0");
     if (o.negative_power && !(*o.negative_power >= 0 && *o.negative_power <= 4)) {
         fail("negative_power", "must be in [0, 4] (got " + std::to_string(*o.negative_power) + ")");
     }
@@ -118,7 +129,176 @@ namespace detail {
     c.seed = o.seed;
     c.progress = o.progress;
     c.progress_interval = o.progress_interval;
+    c.stop_requested = o.stop_requested;
     return c;
+}
+
+/// Settings as text for checkpoints: integers in decimal, reals as hexadecimal floating point
+/// (exact round trip), flags as 0/1.
+using Settings = std::vector<std::pair<std::string, std::string>>;
+
+[[nodiscard]] inline std::string setting_text(double v) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%a", v);
+    return buffer;
+}
+
+/// Reads typed settings back; io_error naming the file and the setting on a bad value.
+class SettingsReader {
+public:
+    SettingsReader(const Settings& settings, std::string source) : settings_(settings), source_(std::move(source)) {}
+
+    [[nodiscard]] const std::string& text(const std::string& key) const {
+        for (const auto& [k, v] : settings_) {
+            if (k == key) return v;
+        }
+        throw io_error(source_, "checkpoint has no setting '" + key + "'");
+    }
+    [[nodiscard]] std::int64_t integer(const std::string& key) const {
+        const std::string& v = text(key);
+        char* end = nullptr;
+        const long long x = std::strtoll(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0') bad(key, v);
+        return x;
+    }
+    [[nodiscard]] double real(const std::string& key) const {
+        const std::string& v = text(key);
+        char* end = nullptr;
+        const double x = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end != '\0' || !std::isfinite(x)) bad(key, v);
+        return x;
+    }
+    [[nodiscard]] bool flag(const std::string& key) const {
+        const std::int64_t x = integer(key);
+        if (x != 0 && x != 1) bad(key, text(key));
+        return x == 1;
+    }
+    [[nodiscard]] const std::string& source() const noexcept { return source_; }
+
+private:
+    [[noreturn]] void bad(const std::string& key, const std::string& value) const {
+        throw io_error(source_, "checkpoint setting '" + key + "' has an invalid value '" + value + "'");
+    }
+    const Settings& settings_;
+    std::string source_;
+};
+
+/// The options of a run as saved in its checkpoints (the resolved learning rate, thread count
+/// and sampler power, so a resumed run uses exactly them).
+[[nodiscard]] inline Settings word2vec_settings(const Word2VecOptions& o, const EngineConfig& c) {
+    return {
+        {"architecture", o.architecture == Word2VecArchitecture::skipgram ? "skipgram" : "cbow"},
+        {"dim", std::to_string(o.dim)},
+        {"window", std::to_string(o.window)},
+        {"negative", std::to_string(o.negative)},
+        {"hierarchical_softmax", o.hierarchical_softmax ? "1" : "0"},
+        {"sample", setting_text(o.sample)},
+        {"min_count", std::to_string(o.min_count)},
+        {"epochs", std::to_string(o.epochs)},
+        {"lr", setting_text(c.lr)},
+        {"min_lr_ratio", setting_text(o.min_lr_ratio)},
+        {"cbow_mean", o.cbow_mean ? "1" : "0"},
+        {"init_scale", setting_text(o.init_scale)},
+        {"shared_negatives", o.shared_negatives ? "1" : "0"},
+        {"threads", std::to_string(c.threads)},
+        {"seed", std::to_string(o.seed)},
+        {"negative_power", setting_text(c.negative_power)},
+    };
+}
+
+/// The inverse of word2vec_settings; invalid_options (as io_error naming the file) on bad values.
+[[nodiscard]] inline Word2VecOptions word2vec_options_from(const SettingsReader& s) {
+    Word2VecOptions o;
+    const std::string& architecture = s.text("architecture");
+    if (architecture != "skipgram" && architecture != "cbow") {
+        throw io_error(s.source(), "checkpoint setting 'architecture' has an invalid value '" + architecture + "'");
+    }
+    o.architecture = architecture == "skipgram" ? Word2VecArchitecture::skipgram : Word2VecArchitecture::cbow;
+    o.dim = static_cast<int>(s.integer("dim"));
+    o.window = static_cast<int>(s.integer("window"));
+    o.negative = static_cast<int>(s.integer("negative"));
+    o.hierarchical_softmax = s.flag("hierarchical_softmax");
+    o.sample = s.real("sample");
+    o.min_count = s.integer("min_count");
+    o.epochs = static_cast<int>(s.integer("epochs"));
+    o.lr = s.real("lr");
+    o.min_lr_ratio = s.real("min_lr_ratio");
+    o.cbow_mean = s.flag("cbow_mean");
+    o.init_scale = s.real("init_scale");
+    o.shared_negatives = s.flag("shared_negatives");
+    o.threads = static_cast<unsigned>(s.integer("threads"));
+    o.seed = static_cast<std::uint64_t>(s.integer("seed"));
+    o.negative_power = s.real("negative_power");
+    try {
+        validate(o);
+    } catch (const invalid_options& e) {
+        throw io_error(s.source(), std::string("checkpoint holds invalid options: ") + e.what());
+    }
+    if (o.threads == 0) throw io_error(s.source(), "checkpoint holds 0 threads");
+    return o;
+}
+
+/// A matrix from a checkpoint that must have `rows` x `cols` (an empty one when rows is 0).
+template <class Scalar>
+[[nodiscard]] RowMatrix<Scalar> checkpoint_matrix(Checkpoint<Scalar>& c, const std::string& name, Eigen::Index rows,
+                                                  Eigen::Index cols, const std::string& source) {
+    RowMatrix<Scalar> m = c.take_matrix(name, source);
+    if (rows == 0 && m.size() == 0) return m;
+    if (m.rows() != rows || m.cols() != cols) {
+        throw io_error(source, "checkpoint matrix '" + name + "' is " + std::to_string(m.rows()) + " x " +
+                                   std::to_string(m.cols()) + ", expected " + std::to_string(rows) + " x " +
+                                   std::to_string(cols));
+    }
+    if (!m.allFinite()) throw io_error(source, "checkpoint matrix '" + name + "' holds NaN or Inf");
+    return m;
+}
+
+/// Checks that `corpus` is the one the checkpoint was written on.
+template <class Scalar>
+void check_checkpoint_corpus(const Checkpoint<Scalar>& c, CorpusView corpus, const std::string& source) {
+    const CorpusFingerprint here = fingerprint(corpus);
+    if (here != c.corpus) {
+        throw invalid_argument(source + ": the corpus is not the one this run was checkpointed on (" +
+                               std::to_string(here.tokens) + " ids here, " + std::to_string(c.corpus.tokens) +
+                               " then, or different words)");
+    }
+}
+
+/// The engine's checkpoint writer for a run: `contents` borrows the model's matrices.
+template <class Scalar>
+[[nodiscard]] EngineCheckpoints engine_checkpoints(const CheckpointOptions& options, CheckpointContents<Scalar> contents) {
+    EngineCheckpoints result;
+    if (options.path.empty()) return result;
+    result.every_seconds = options.every_seconds;
+    result.save = [path = options.path, contents = std::move(contents)](const EngineState& state) {
+        for (const auto& [name, m] : contents.matrices) {
+            if (!m->allFinite()) throw numeric_error("training diverged: matrix '" + name + "' holds NaN or Inf; no checkpoint written");
+        }
+        write_checkpoint(path, contents, state);
+    };
+    return result;
+}
+
+/// Runs the engine on a Word2Vec model whose matrices are initialised (or restored).
+template <class Scalar>
+void run_word2vec_engine(Word2VecModel<Scalar>& model, const EngineConfig& config, CorpusView corpus,
+                         const EngineState* resume, const CheckpointOptions& checkpoint) {
+    EngineParameters<Scalar> params;
+    params.input = &model.input;
+    if (model.options.negative > 0) params.output_negative = &model.output;
+    if (model.options.hierarchical_softmax) params.output_hs = &model.output_hs;
+    CheckpointContents<Scalar> contents;
+    if (!checkpoint.path.empty()) {
+        contents.model = "word2vec";
+        contents.settings = word2vec_settings(model.options, config);
+        contents.words = &model.vocab.words();
+        contents.counts = &model.vocab.counts();
+        contents.corpus = fingerprint(corpus);
+        contents.matrices = {{"input", &model.input}, {"output", &model.output}, {"output_hs", &model.output_hs}};
+    }
+    const InputRows plain;
+    Word2VecEngine<Scalar> engine(config, model.vocab.counts(), corpus, plain, params);
+    engine.run(resume, engine_checkpoints(checkpoint, std::move(contents)));
 }
 
 }  // namespace detail
@@ -153,19 +333,45 @@ template <class Scalar = float>
     init.threads = config.threads;
     model.input = std::move(Embedding<Scalar>(rows, options.dim, init).weights());
     model.input *= static_cast<Scalar>(2 * options.init_scale);
-    detail::EngineParameters<Scalar> params;
-    params.input = &model.input;
-    if (options.negative > 0) {
-        model.output = RowMatrix<Scalar>::Zero(rows, options.dim);
-        params.output_negative = &model.output;
-    }
+    if (options.negative > 0) model.output = RowMatrix<Scalar>::Zero(rows, options.dim);
     if (options.hierarchical_softmax) {
         model.output_hs = RowMatrix<Scalar>::Zero(static_cast<Eigen::Index>(std::max<std::size_t>(1, vocab.size() - 1)), options.dim);
-        params.output_hs = &model.output_hs;
     }
-    const detail::InputRows plain;
-    detail::Word2VecEngine<Scalar> engine(config, vocab.counts(), corpus, plain, params);
-    engine.run();
+    detail::run_word2vec_engine(model, config, corpus, nullptr, options.checkpoint);
+    return model;
+}
+
+/// Continues a Word2Vec run from a checkpoint written by train_word2vec (or by an earlier
+/// resume), on the same corpus, encoded with the checkpoint's vocabulary
+/// (`read_checkpoint_vocab(path)`). With one thread,
+/// the result is bit-identical to the run that was never stopped. Options come from the
+/// checkpoint; `resume` sets what may change (progress, later checkpoints, the stop flag).
+/// Throws io_error (unreadable, corrupt or foreign checkpoint), invalid_argument (another corpus),
+/// and what train_word2vec throws.
+template <class Scalar = float>
+[[nodiscard]] Word2VecModel<Scalar> resume_word2vec(const std::string& checkpoint_path, CorpusView corpus,
+                                                    const ResumeOptions& resume = {}) {
+    static_assert(std::is_floating_point_v<Scalar>, "resume_word2vec needs a floating-point scalar");
+    Checkpoint<Scalar> c = read_checkpoint<Scalar>(checkpoint_path);
+    if (c.model != "word2vec") {
+        throw io_error(checkpoint_path, "is a checkpoint of a " + c.model + " run, not of word2vec");
+    }
+    detail::check_checkpoint_corpus(c, corpus, checkpoint_path);
+    Word2VecModel<Scalar> model;
+    model.vocab = detail::checkpoint_vocab(c, checkpoint_path);
+    model.options = detail::word2vec_options_from(detail::SettingsReader(c.settings, checkpoint_path));
+    model.options.progress = resume.progress;
+    model.options.progress_interval = resume.progress_interval;
+    model.options.checkpoint = resume.checkpoint;
+    model.options.stop_requested = resume.stop_requested;
+    const auto rows = static_cast<Eigen::Index>(model.vocab.size());
+    const int dim = model.options.dim;
+    model.input = detail::checkpoint_matrix(c, "input", rows, dim, checkpoint_path);
+    model.output = detail::checkpoint_matrix(c, "output", model.options.negative > 0 ? rows : 0, dim, checkpoint_path);
+    model.output_hs = detail::checkpoint_matrix(
+        c, "output_hs", model.options.hierarchical_softmax ? std::max<Eigen::Index>(1, rows - 1) : 0, dim, checkpoint_path);
+    const detail::EngineConfig config = detail::engine_config(model.options);
+    detail::run_word2vec_engine(model, config, corpus, &c.state, resume.checkpoint);
     return model;
 }
 
