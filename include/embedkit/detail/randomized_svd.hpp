@@ -13,6 +13,7 @@
 #include <Eigen/Dense>
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -57,12 +58,17 @@ struct RandomizedSvdOptions {
         const double before = v.norm();
         orthogonalise(j);
         double norm = v.norm();
-        while (!(norm > 1e-10 * before && norm > 0) && next_unit < m) {
-            v.setZero();
-            v(next_unit++) = 1.0;
-            orthogonalise(j);
-            norm = v.norm();
-            if (norm > 1e-6) break;
+        if (!(norm > 1e-10 * before && norm > 0)) {
+            // Some unit vector keeps at least 1/sqrt(m) of its length outside the span so far;
+            // a unit vector rejected here stays rejected for the later columns.
+            const double enough = 1.0 / std::sqrt(2.0 * static_cast<double>(m));
+            norm = 0;
+            while (norm <= enough && next_unit < m) {
+                v.setZero();
+                v(next_unit++) = 1.0;
+                orthogonalise(j);
+                norm = v.norm();
+            }
         }
         q.col(j) = v / norm;
     }

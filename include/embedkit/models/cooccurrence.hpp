@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -61,7 +62,9 @@ inline void validate(const CooccurrenceOptions& o) {
     };
     if (o.window <= 0) fail("window", "must be positive (got " + std::to_string(o.window) + ")");
     if (!(o.memory_mb > 0) || !std::isfinite(o.memory_mb)) {
-        fail("memory_mb", "must be positive and finite (got " + std::to_string(o.memory_mb) + ")");
+        char text[32];
+        std::snprintf(text, sizeof text, "%g", o.memory_mb);
+        fail("memory_mb", std::string("must be positive and finite (got ") + text + ")");
     }
     if (o.max_open_files < 3) fail("max_open_files", "must be >= 3 (got " + std::to_string(o.max_open_files) + ")");
     if (!(o.progress_interval >= 0)) fail("progress_interval", "must be >= 0");

@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,11 +53,16 @@ inline void validate(const GloveOptions& o) {
     auto fail = [](const std::string& field, const std::string& why) {
         throw invalid_options("GloveOptions." + field + " " + why);
     };
+    auto num = [](double v) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%g", v);
+        return std::string(text);
+    };
     if (o.dim <= 0) fail("dim", "must be positive (got " + std::to_string(o.dim) + ")");
-    if (!(o.x_max > 0) || !std::isfinite(o.x_max)) fail("x_max", "must be > 0 (got " + std::to_string(o.x_max) + ")");
-    if (!(o.alpha >= 0) || !std::isfinite(o.alpha)) fail("alpha", "must be >= 0 (got " + std::to_string(o.alpha) + ")");
+    if (!(o.x_max > 0) || !std::isfinite(o.x_max)) fail("x_max", "must be > 0 (got " + num(o.x_max) + ")");
+    if (!(o.alpha >= 0) || !std::isfinite(o.alpha)) fail("alpha", "must be >= 0 (got " + num(o.alpha) + ")");
     if (o.epochs <= 0) fail("epochs", "must be positive (got " + std::to_string(o.epochs) + ")");
-    if (!(o.lr > 0) || !std::isfinite(o.lr)) fail("lr", "must be positive and finite (got " + std::to_string(o.lr) + ")");
+    if (!(o.lr > 0) || !std::isfinite(o.lr)) fail("lr", "must be positive and finite (got " + num(o.lr) + ")");
     if (!(o.progress_interval >= 0)) fail("progress_interval", "must be >= 0");
     validate(o.cooccurrence);
 }
@@ -86,6 +92,21 @@ struct GloveModel {
 };
 
 namespace detail {
+
+/// The half cost of one directed cell and its gradient: with rows w = (word vector, word bias)
+/// and c = (context vector, context bias) of dim + 1 values and diff = w.c + b + b~ - log X, the
+/// cost is weight * diff^2 / 2; grad_w = weight diff (c, 1) and grad_c = weight diff (w, 1).
+/// Returns the cost.
+template <class S>
+S glove_cell_gradient(const S* w, const S* c, int dim, S log_x, S weight, S* grad_w, S* grad_c) noexcept {
+    const S diff = ConstRowMap<S>(w, dim).dot(ConstRowMap<S>(c, dim)) + w[dim] + c[dim] - log_x;
+    const S fdiff = weight * diff;
+    RowMap<S>(grad_w, dim) = fdiff * ConstRowMap<S>(c, dim);
+    RowMap<S>(grad_c, dim) = fdiff * ConstRowMap<S>(w, dim);
+    grad_w[dim] = fdiff;
+    grad_c[dim] = fdiff;
+    return S(0.5) * fdiff * diff;
+}
 
 /// One stored cell as the trainer reads it: both words, log X and f(X).
 struct GloveCell {
@@ -196,9 +217,10 @@ private:
     }
 
     void train_range(unsigned t, const GloveCell* cells, std::size_t n) {
-        std::vector<S> scratch(2 * static_cast<std::size_t>(dim_ + 1));
+        // Copies of the two rows, then their gradients.
+        std::vector<S> scratch(4 * static_cast<std::size_t>(dim_ + 1));
         S* w = scratch.data();
-        S* c = w + dim_ + 1;
+        S* c = w + 2 * (dim_ + 1);
         const S lr = static_cast<S>(options_.lr);
         double cost = 0;
         std::uint64_t updates = 0;
@@ -237,21 +259,17 @@ private:
         const int n = dim_ + 1;
         S* word = word_.row(i).data();
         S* context = context_.row(j).data();
+        S* grad_w = w + n;
+        S* grad_c = c + n;
         hogwild_copy<S>(word, w, n);
         hogwild_copy<S>(context, c, n);
-        const S diff = ConstRowMap<S>(w, dim_).dot(ConstRowMap<S>(c, dim_)) + w[dim_] + c[dim_] - static_cast<S>(log_x);
-        const S fdiff = static_cast<S>(weight) * diff;
-        // Steps from the gradient of the half cost (both from the values before this update):
-        // lr fdiff c for the word vector, lr fdiff w for the context vector, and fdiff for each
-        // bias (glove.c steps the biases without the learning rate).
-        const S scaled = lr * fdiff;
-        RowMap<S>(c, dim_) *= scaled;
-        c[dim_] = fdiff;
-        RowMap<S>(w, dim_) *= scaled;
-        w[dim_] = fdiff;
-        hogwild_adagrad_step<S>(c, word, word + acc_, n);
-        hogwild_adagrad_step<S>(w, context, context + acc_, n);
-        return S(0.5) * fdiff * diff;
+        const S cost = glove_cell_gradient<S>(w, c, dim_, static_cast<S>(log_x), static_cast<S>(weight), grad_w, grad_c);
+        // The vectors step by lr * gradient; the biases by the gradient alone (as glove.c).
+        RowMap<S>(grad_w, dim_) *= lr;
+        RowMap<S>(grad_c, dim_) *= lr;
+        hogwild_adagrad_step<S>(grad_w, word, word + acc_, n);
+        hogwild_adagrad_step<S>(grad_c, context, context + acc_, n);
+        return cost;
     }
 
     [[nodiscard]] double epoch_cost() const {
