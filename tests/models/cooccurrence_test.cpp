@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/numbered_vocab.hpp"
 #include "support/temp_dir.hpp"
 
 #include <cmath>
@@ -16,17 +17,10 @@
 #include <vector>
 
 using namespace embedkit;
+using embedkit::testing::numbered_vocab;
 using embedkit::testing::TempDir;
 
 namespace {
-
-Vocab numbered_vocab(int words) {
-    std::vector<std::pair<std::string, std::int64_t>> counts;
-    for (int i = 0; i < words; ++i) counts.emplace_back("w" + std::to_string(i), 1000 - i);
-    VocabOptions keep_all;
-    keep_all.min_count = 0;
-    return Vocab::from_counts(counts, keep_all);
-}
 
 // Random sentences over `words` ids, Zipf-like (small ids more frequent), kSentenceEnd after each.
 Corpus random_corpus(int words, int sentences, std::uint64_t seed) {

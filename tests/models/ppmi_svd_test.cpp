@@ -7,6 +7,8 @@
 
 #include <Eigen/Dense>
 
+#include "support/numbered_vocab.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -17,13 +19,7 @@ using namespace embedkit;
 
 namespace {
 
-Vocab words(int n) {
-    std::vector<std::pair<std::string, std::int64_t>> counts;
-    for (int i = 0; i < n; ++i) counts.emplace_back("w" + std::to_string(i), 100 - i);
-    VocabOptions keep_all;
-    keep_all.min_count = 0;
-    return Vocab::from_counts(counts, keep_all);
-}
+Vocab words(int n) { return embedkit::testing::numbered_vocab(n); }
 
 Eigen::MatrixXd dense(const Eigen::SparseMatrix<double, Eigen::RowMajor, std::int64_t>& m) { return Eigen::MatrixXd(m); }
 

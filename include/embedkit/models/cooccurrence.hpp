@@ -10,6 +10,7 @@
 #include "embedkit/detail/binary_io.hpp"
 #include "embedkit/detail/pair_count_table.hpp"
 #include "embedkit/detail/parallel.hpp"
+#include "embedkit/detail/progress_clock.hpp"
 #include "embedkit/detail/sorted_runs.hpp"
 #include "embedkit/errors.hpp"
 #include "embedkit/text/corpus.hpp"
@@ -18,7 +19,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -319,7 +319,7 @@ namespace detail {
 class CooccurrenceCounter {
 public:
     CooccurrenceCounter(const Vocab& vocab, CorpusView corpus, const CooccurrenceOptions& options)
-        : vocab_(vocab), corpus_(corpus), options_(options) {
+        : vocab_(vocab), corpus_(corpus), options_(options), clock_(options.progress_interval) {
         validate(options_);
         if (vocab_.size() == 0) throw invalid_argument("count_cooccurrences: the vocabulary is empty");
         check_corpus_ids(corpus_, vocab_.size(), "count_cooccurrences");
@@ -339,8 +339,7 @@ public:
 
     /// Counts every pair of the corpus into the tables, spilling runs when they fill up.
     void count() {
-        start_ = Clock::now();
-        last_report_ = start_;
+        clock_.restart();
         total_tokens_ = corpus_.token_count();
         for (unsigned t = 0; t < threads_; ++t) tables_.push_back(std::make_unique<PairCountTable>(table_bytes_));
         run_threads(threads_, [&](unsigned t) { count_shard(t); });
@@ -373,7 +372,7 @@ public:
         tables_.clear();
         stats_.merge_passes = runs_->passes();
         stats_.entries = cells;
-        stats_.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+        stats_.seconds = clock_.elapsed();
         report(1.0, true);
     }
 
@@ -417,7 +416,6 @@ public:
     [[nodiscard]] const CooccurrenceStats& stats() const noexcept { return stats_; }
 
 private:
-    using Clock = std::chrono::steady_clock;
     static constexpr std::uint64_t kSyncTokens = 1 << 16;
 
     void count_shard(unsigned t) {
@@ -479,14 +477,10 @@ private:
     }
 
     void report(double fraction, bool final_report) {
-        if (!options_.progress) return;
-        const auto now = Clock::now();
-        if (!final_report && std::chrono::duration<double>(now - last_report_).count() < options_.progress_interval) return;
-        last_report_ = now;
         TrainingProgress p;
+        if (!options_.progress || !clock_.due(final_report, p)) return;
         p.fraction = fraction;
         p.tokens_processed = tokens_done_.load(std::memory_order_relaxed);
-        p.elapsed_seconds = std::chrono::duration<double>(now - start_).count();
         if (p.elapsed_seconds > 0) {
             p.words_per_sec_per_thread = static_cast<double>(p.tokens_processed) / p.elapsed_seconds / threads_;
         }
@@ -508,8 +502,7 @@ private:
     std::atomic<std::uint64_t> tokens_done_{0};
     std::atomic<std::uint64_t> pairs_{0};
     std::atomic<bool> stop_{false};
-    Clock::time_point start_;
-    Clock::time_point last_report_;
+    ProgressClock clock_;
 };
 
 }  // namespace detail

@@ -9,6 +9,7 @@
 #include "embedkit/detail/hogwild.hpp"
 #include "embedkit/detail/parallel.hpp"
 #include "embedkit/detail/parallel_shuffle.hpp"
+#include "embedkit/detail/progress_clock.hpp"
 #include "embedkit/detail/rng.hpp"
 #include "embedkit/errors.hpp"
 #include "embedkit/models/cooccurrence.hpp"
@@ -18,7 +19,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -125,7 +125,7 @@ class GloveTrainer {
 public:
     GloveTrainer(const CooccurrenceMatrix& matrix, const GloveOptions& options)
         : matrix_(matrix), options_(options), threads_(resolve_threads(options.threads)), dim_(options.dim),
-          acc_(dim_ + 1), stride_((2 * (dim_ + 1) + 15) / 16 * 16) {}
+          acc_(dim_ + 1), stride_((2 * (dim_ + 1) + 15) / 16 * 16), clock_(options.progress_interval) {}
 
     GloveModel<S> run() {
         const auto rows = static_cast<Eigen::Index>(matrix_.rows());
@@ -134,7 +134,7 @@ public:
         prepare_cells();
         std::vector<GloveCell> order(cells_.size());
         states_ = std::vector<ThreadState>(threads_);
-        start_ = last_report_ = Clock::now();
+        clock_.restart();
         GloveModel<S> model;
         for (int epoch = 0; epoch < options_.epochs; ++epoch) {
             epoch_ = epoch;
@@ -167,7 +167,6 @@ public:
     }
 
 private:
-    using Clock = std::chrono::steady_clock;
     static constexpr std::size_t kSyncCells = 1 << 12;
     static constexpr std::size_t kPrefetchAhead = 6;
 
@@ -283,14 +282,10 @@ private:
     }
 
     void report(double fraction, bool forced) {
-        if (!options_.progress) return;
-        const auto now = Clock::now();
-        if (!forced && std::chrono::duration<double>(now - last_report_).count() < options_.progress_interval) return;
-        last_report_ = now;
         TrainingProgress p;
+        if (!options_.progress || !clock_.due(forced, p)) return;
         p.fraction = fraction;
         p.epoch = epoch_;
-        p.elapsed_seconds = std::chrono::duration<double>(now - start_).count();
         p.tokens_processed = static_cast<std::uint64_t>(fraction * static_cast<double>(directed_cells_) * options_.epochs + 0.5);
         if (p.elapsed_seconds > 0) {
             p.words_per_sec_per_thread = static_cast<double>(p.tokens_processed) / p.elapsed_seconds / threads_;
@@ -320,8 +315,7 @@ private:
     std::atomic<bool> stop_{false};
     std::atomic<bool> diverged_{false};
     int epoch_ = 0;
-    Clock::time_point start_;
-    Clock::time_point last_report_;
+    ProgressClock clock_;
 };
 
 }  // namespace detail
@@ -337,7 +331,6 @@ template <class Scalar = float>
     validate(options);
     if (matrix.rows() == 0) throw invalid_argument("train_glove: the co-occurrence matrix has no words");
     if (matrix.entries().empty()) throw invalid_argument("train_glove: the co-occurrence matrix is empty (no word pair within the window)");
-    if (matrix.entries().size() > std::size_t{1} << 40) throw invalid_argument("train_glove: more than 2^40 cells");
     return detail::GloveTrainer<Scalar>(matrix, options).run();
 }
 

@@ -8,6 +8,7 @@
 #include "embedkit/core/training_progress.hpp"
 #include "embedkit/core/word_vectors.hpp"
 #include "embedkit/detail/parallel.hpp"
+#include "embedkit/detail/progress_clock.hpp"
 #include "embedkit/detail/randomized_svd.hpp"
 #include "embedkit/detail/sparse_product.hpp"
 #include "embedkit/errors.hpp"
@@ -20,7 +21,6 @@
 #include <Eigen/SparseCore>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -171,9 +171,7 @@ template <class Scalar = float>
         throw invalid_argument("train_ppmi_svd: dim " + std::to_string(options.dim) + " exceeds the vocabulary of " +
                                std::to_string(matrix.rows()) + " words");
     }
-    using Clock = std::chrono::steady_clock;
-    const auto start = Clock::now();
-    auto last_report = start;
+    detail::ProgressClock clock(options.progress_interval);
     const unsigned threads = detail::resolve_threads(options.threads);
     const auto a = detail::ppmi_rows<float>(matrix, options.context_smoothing, false);
     const auto at = detail::ppmi_rows<float>(matrix, options.context_smoothing, true);
@@ -181,15 +179,11 @@ template <class Scalar = float>
     int done = 0;
     auto after_product = [&] {
         ++done;
-        if (!options.progress) return;
-        const auto now = Clock::now();
-        const bool last = done == products;
-        if (!last && std::chrono::duration<double>(now - last_report).count() < options.progress_interval) return;
-        last_report = now;
         TrainingProgress p;
+        const bool last = done == products;
+        if (!options.progress || !clock.due(last, p)) return;
         p.fraction = static_cast<double>(done) / products;
         p.epoch = done;
-        p.elapsed_seconds = std::chrono::duration<double>(now - start).count();
         if (!options.progress(p) && !last) throw cancelled("PPMI-SVD cancelled by the progress callback");
     };
     detail::RandomizedSvdOptions svd_options;
