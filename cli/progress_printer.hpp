@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include <unistd.h>
 
@@ -27,10 +28,17 @@ namespace embedkit::cli {
     return fmt::format("{:.0f}", per_second);
 }
 
+/// Which fields a progress line shows and what it calls them (the defaults are Word2Vec's line).
+struct ProgressStyle {
+    std::string rate = "words/sec/thread";  ///< label of words_per_sec_per_thread; "" hides it
+    bool learning_rate = true;
+    std::string loss = "loss";  ///< label of loss; "" hides it
+};
+
 class ProgressPrinter {
 public:
-    explicit ProgressPrinter(std::string stage, bool quiet = false)
-        : stage_(std::move(stage)), quiet_(quiet), terminal_(::isatty(STDERR_FILENO) == 1) {}
+    explicit ProgressPrinter(std::string stage, bool quiet = false, ProgressStyle style = {})
+        : stage_(std::move(stage)), quiet_(quiet), terminal_(::isatty(STDERR_FILENO) == 1), style_(std::move(style)) {}
 
     /// Seconds between reports: frequent in place on a terminal, sparse in a log.
     [[nodiscard]] double interval() const noexcept { return terminal_ ? 0.5 : 10.0; }
@@ -38,10 +46,11 @@ public:
     bool operator()(const TrainingProgress& p) {
         if (quiet_) return true;
         const double eta = p.fraction > 0 ? p.elapsed_seconds * (1.0 - p.fraction) / p.fraction : -1.0;
-        const std::string line =
-            fmt::format("{}: {:5.1f}%  words/sec/thread: {:>7}  lr: {:.6f}  loss: {:.4f}  ETA: {}", stage_,
-                        100.0 * p.fraction, format_rate(p.words_per_sec_per_thread), p.learning_rate, p.loss,
-                        format_duration(eta));
+        std::string line = fmt::format("{}: {:5.1f}%", stage_, 100.0 * p.fraction);
+        if (!style_.rate.empty()) line += fmt::format("  {}: {:>7}", style_.rate, format_rate(p.words_per_sec_per_thread));
+        if (style_.learning_rate) line += fmt::format("  lr: {:.6f}", p.learning_rate);
+        if (!style_.loss.empty()) line += fmt::format("  {}: {:.4f}", style_.loss, p.loss);
+        line += fmt::format("  ETA: {}", format_duration(eta));
         if (terminal_) {
             fmt::print(stderr, "\r{}\x1b[K", line);
             if (p.fraction >= 1.0) fmt::print(stderr, "\n");
@@ -56,6 +65,7 @@ private:
     std::string stage_;
     bool quiet_;
     bool terminal_;
+    ProgressStyle style_;
 };
 
 }  // namespace embedkit::cli

@@ -9,6 +9,8 @@
 
 #include <Eigen/Core>
 
+#include <cstddef>
+
 namespace embedkit::detail {
 
 #if defined(__SANITIZE_THREAD__)
@@ -43,6 +45,29 @@ EMBEDKIT_HOGWILD_INLINE void hogwild_axpy(S a, const S* x, S* y, int n) noexcept
 template <class S>
 EMBEDKIT_HOGWILD_INLINE void hogwild_copy(const S* x, S* y, int n) noexcept {
     RowMap<S>(y, n) = ConstRowMap<S>(x, n);
+}
+
+/// AdaGrad step as GloVe's reference implementation (glove.c) takes it, on a shared row w with
+/// its shared accumulator row, from a private step u = lr * gradient: w -= u / sqrt(acc), then
+/// acc += u^2, element-wise over n elements. (Accumulating the squared step rather than the
+/// squared gradient amounts to AdaGrad with step size 1 and accumulators starting at 1 / lr^2.)
+/// The inverse square root is Eigen's vectorised rsqrt (a hardware estimate refined by one Newton
+/// step); the accumulator must be > 0.
+template <class S>
+EMBEDKIT_HOGWILD_INLINE void hogwild_adagrad_step(const S* u, S* w, S* acc, int n) noexcept {
+    using Array = Eigen::Map<Eigen::Array<S, 1, Eigen::Dynamic>>;
+    using ConstArray = Eigen::Map<const Eigen::Array<S, 1, Eigen::Dynamic>>;
+    const ConstArray step(u, n);
+    Array a(acc, n);
+    Array(w, n) -= step * a.rsqrt();
+    a += step.square();
+}
+
+/// Hints the processor to fetch `bytes` from `p` (a shared row about to be used) into the cache.
+/// Reads nothing itself, so it races with nobody; it lives here beside the accesses it prepares.
+inline void hogwild_prefetch(const void* p, std::size_t bytes) noexcept {
+    const char* c = static_cast<const char*>(p);
+    for (std::size_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(c + offset);
 }
 
 }  // namespace embedkit::detail
