@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/write_failures.hpp"
 
 #include <atomic>
 #include <cmath>
@@ -598,4 +599,22 @@ else:
     embedkit::write_word2vec(dir.file("ours.txt"), vectors, VectorFormat::text);
     write_bytes(dir.file("ours.raw"), std::string(reinterpret_cast<const char*>(ours.data()), 6 * 7 * 4));
     CHECK(std::system(("/usr/bin/python3 '" + script + "' read '" + folder + "'").c_str()) == 0);
+}
+
+TEST_CASE("write_word2vec reports unwritable targets and keeps the previous file", "[io][word2vec][write_failure]") {
+    const auto vectors = random_vectors<float>(10, 4, 22);
+    for (const VectorFormat format : {VectorFormat::text, VectorFormat::binary}) {
+        DYNAMIC_SECTION((format == VectorFormat::text ? "text" : "binary")) {
+            embedkit::testing::check_unwritable_targets(
+                [&](const std::string& path) { embedkit::write_word2vec(path, vectors, format); });
+        }
+    }
+}
+
+TEST_CASE("write_word2vec to a stream that fails throws io_error naming the sink", "[io][word2vec][write_failure]") {
+    const auto vectors = random_vectors<float>(3, 2, 23);
+    std::ostringstream closed;
+    closed.setstate(std::ios::badbit);
+    const io_error e = catch_io_error([&] { embedkit::write_word2vec(closed, "<sink>", vectors); });
+    CHECK_THAT(e.what(), Contains("<sink>: write failed"));
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/write_failures.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -419,4 +420,10 @@ TEST_CASE("fasttext model files round-trip and reject damage", "[fasttext]") {
     CHECK_THAT(error_of(write("trailing", bytes + "x")), Catch::Contains("after the checksum"));
     CHECK_THAT(error_of(dir.file("missing")), Catch::Contains("cannot open"));
     CHECK_THAT(error_of(path), Catch::Contains("no error"));
+}
+
+TEST_CASE("fasttext model save reports unwritable targets and keeps the previous file", "[fasttext][write_failure]") {
+    const auto data = planted_topics(40, 5);
+    const auto model = train_fasttext(data.first, data.second.view(), small_options());
+    embedkit::testing::check_unwritable_targets([&](const std::string& path) { model.save(path); });
 }
