@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/unseekable_buffer.hpp"
 #include "support/write_failures.hpp"
 
 #include <atomic>
@@ -131,17 +132,6 @@ void check_malformed(const std::string& content, std::uint64_t line, const std::
     CHECK(e.path() == path);
     CHECK(e.line() == line);
 }
-
-/// An istream over a string that cannot seek, like a pipe.
-class UnseekableBuf : public std::streambuf {
-public:
-    explicit UnseekableBuf(std::string data) : data_(std::move(data)) {
-        setg(data_.data(), data_.data(), data_.data() + data_.size());
-    }
-
-private:
-    std::string data_;
-};
 
 }  // namespace
 
@@ -364,7 +354,7 @@ TEST_CASE("word2vec stream overloads and unseekable input", "[io][word2vec]") {
         CHECK(bit_equal(back.matrix(), vectors.matrix()));
 
         // A pipe-like stream has no size: the reader grows its storage as records arrive.
-        UnseekableBuf buffer(out.str());
+        embedkit::testing::UnseekableBuffer buffer(out.str());
         std::istream pipe(&buffer);
         const auto piped = embedkit::read_word2vec<float>(pipe, "pipe");
         CHECK(bit_equal(piped.matrix(), vectors.matrix()));
@@ -374,7 +364,7 @@ TEST_CASE("word2vec stream overloads and unseekable input", "[io][word2vec]") {
     std::istringstream seekable(lying);
     const io_error e1 = catch_io_error([&] { (void)embedkit::read_word2vec<float>(seekable, "lying"); });
     CHECK_THAT(e1.what(), Contains("lying:2: "));
-    UnseekableBuf buffer(lying);
+    embedkit::testing::UnseekableBuffer buffer(lying);
     std::istream pipe(&buffer);
     const io_error e2 = catch_io_error([&] { (void)embedkit::read_word2vec<float>(pipe, "lying-pipe"); });
     CHECK_THAT(e2.what(), Contains("lying-pipe:2: "));

@@ -71,6 +71,25 @@ TEST_CASE("parse_pairs: sparse large ids fall back to tokens in automatic mode",
     CHECK(ids.anchors == std::vector<TokenId>{1000000});
 }
 
+TEST_CASE("parse_pairs: forced ids may not ask for far more rows than the file has ids", "[text][pair_set]") {
+    // Found by fuzzing (tests/fuzz/corpus/pairs/seed-sparse-ids.txt): one line made the reader
+    // name 2,000,000,001 rows, a 64 GB vector of strings.
+    try {
+        (void)parse("0 1\n1 2\n0 2000000000\n", PairKeys::ids);
+        FAIL("no exception");
+    } catch (const embedkit::io_error& e) {
+        CHECK(e.line() == 3);
+        CHECK_THAT(e.what(), Catch::Contains("id 2000000000 would make 2000000001 rows for 4 distinct ids"));
+    }
+    // In separate key spaces each column is judged on its own.
+    CHECK_THROWS_AS(parse("0 0\n1 99999999\n", PairKeys::ids, true), embedkit::io_error);
+    // Up to the allowance, dense or not, ids are fine.
+    const std::int64_t largest = embedkit::kMaxPairIdSlack + 16 * 2;
+    CHECK(parse("0 " + std::to_string(largest) + "\n", PairKeys::ids).anchor_rows() ==
+          static_cast<std::size_t>(largest + 1));
+    CHECK_THROWS_AS(parse("0 " + std::to_string(largest + 1) + "\n", PairKeys::ids), embedkit::io_error);
+}
+
 TEST_CASE("parse_pairs: separate key spaces", "[text][pair_set]") {
     const PairSet s = parse("u1 book\nu2 book\nu1 pen\nu1 u2\n", PairKeys::automatic, true);
     REQUIRE(s.separate_key_spaces);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "text/text_test_helpers.hpp"
+#include "support/write_failures.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -309,4 +310,25 @@ TEST_CASE("counts on text8-prefix match a plain std::map count", "[vocab][data]"
     }
     CHECK(v.total_count() == total);
     CHECK(v.word(0) == "the");
+}
+
+TEST_CASE("Vocab::save reports unwritable targets and keeps the previous file", "[vocab][write_failure]") {
+    const Vocab v = build("the cat sat on the mat and the dog sat on the log");
+    embedkit::testing::check_unwritable_targets([&](const std::string& path) { v.save(path); });
+}
+
+TEST_CASE("Vocab::load reads streams and rejects whitespace inside words", "[vocab]") {
+    std::istringstream good("the 3\ncat 1\n");
+    const Vocab v = Vocab::load(good, "<mem>");
+    CHECK(v.words() == std::vector<std::string>{"the", "cat"});
+    for (const char* bad : {"a\vb 1\n", "ok 1\na\fb 2\n", "a\rb 1\n"}) {
+        std::istringstream in(bad);
+        try {
+            (void)Vocab::load(in, "<mem>");
+            FAIL("expected io_error for " << bad);
+        } catch (const io_error& e) {
+            CHECK(e.path() == "<mem>");
+            CHECK_THAT(e.what(), Catch::Contains("ASCII whitespace"));
+        }
+    }
 }

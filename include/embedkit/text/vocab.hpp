@@ -85,9 +85,11 @@ public:
     /// separated by one space or tab; a trailing '\r' is ignored. Ids follow the file order and
     /// no word is dropped. `total_tokens_seen()` equals `total_count()` (the file has no more).
     /// io_error naming the file and line on a malformed line: an empty line, a missing,
-    /// non-numeric, negative or out-of-range count, or a duplicate word. An empty file is an
-    /// empty vocabulary.
+    /// non-numeric, negative or out-of-range count, a word with other ASCII whitespace (\v \f
+    /// \r inside it), or a duplicate word. An empty file is an empty vocabulary.
     [[nodiscard]] static Vocab load(const std::string& path);
+    /// As `load(path)`, reading `in`; `source_name` names it in errors.
+    [[nodiscard]] static Vocab load(std::istream& in, const std::string& source_name);
 
     [[nodiscard]] std::size_t size() const noexcept { return words_.size(); }
     [[nodiscard]] bool empty() const noexcept { return words_.empty(); }
@@ -125,12 +127,17 @@ private:
         return static_cast<std::size_t>(id);
     }
 
+    [[nodiscard]] static bool has_ascii_space(std::string_view word) noexcept {
+        for (const char c : word) {
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r') return true;
+        }
+        return false;
+    }
+
     static void check_word(std::string_view word) {
         if (word.empty()) throw invalid_argument("Vocab: empty word");
-        for (const char c : word) {
-            if (c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r') {
-                throw invalid_argument("Vocab: word contains ASCII whitespace: '" + std::string(word) + "'");
-            }
+        if (has_ascii_space(word)) {
+            throw invalid_argument("Vocab: word contains ASCII whitespace: '" + std::string(word) + "'");
         }
     }
 
@@ -292,6 +299,10 @@ inline Vocab Vocab::from_counts(std::vector<std::pair<std::string, std::int64_t>
 inline Vocab Vocab::load(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw io_error(path, "cannot open for reading");
+    return load(in, path);
+}
+
+inline Vocab Vocab::load(std::istream& in, const std::string& path) {
     Vocab v;
     std::string line;
     std::uint64_t line_no = 0;
@@ -303,6 +314,7 @@ inline Vocab Vocab::load(const std::string& path) {
         if (sep == std::string::npos) throw io_error(path, line_no, "missing count after the word");
         if (sep == 0) throw io_error(path, line_no, "empty word");
         const std::string_view word(line.data(), sep);
+        if (has_ascii_space(word)) throw io_error(path, line_no, "the word contains ASCII whitespace (\\v, \\f or \\r)");
         const std::string_view text = std::string_view(line).substr(sep + 1);
         if (text.empty()) throw io_error(path, line_no, "missing count after the word");
         if (text.front() == '-') throw io_error(path, line_no, "negative count '" + std::string(text) + "'");
