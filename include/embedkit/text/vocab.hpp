@@ -201,7 +201,11 @@ public:
         ++seen_;
         const auto [count, inserted] = table_.try_emplace(word, 0);
         ++*count;
-        if (inserted && opts_.prune_at > 0 && table_.size() > opts_.prune_at) prune();
+        if (inserted) {
+            peak_words_ = std::max(peak_words_, table_.size());
+            peak_bytes_ = std::max(peak_bytes_, table_.memory_bytes());
+            if (opts_.prune_at > 0 && table_.size() > opts_.prune_at) prune();
+        }
     }
 
     void add_sentence(const std::vector<std::string_view>& words) {
@@ -217,6 +221,20 @@ public:
 
     /// Distinct words in the counting table now (at most prune_at, when prune_at > 0).
     [[nodiscard]] std::size_t distinct_words() const noexcept { return table_.size(); }
+    /// The most distinct words the table has held at once: at most prune_at + 1 (pruning starts
+    /// when a word beyond prune_at arrives), when prune_at > 0.
+    [[nodiscard]] std::size_t peak_distinct_words() const noexcept { return peak_words_; }
+    /// Bytes the counting table holds now (slots, entries, word bytes; capacities, not sizes).
+    [[nodiscard]] std::size_t memory_bytes() const noexcept { return table_.memory_bytes(); }
+    /// The most bytes the table has held so far; never more than memory_cap(prune_at, longest word).
+    [[nodiscard]] std::size_t peak_memory_bytes() const noexcept { return peak_bytes_; }
+
+    /// The documented bound of peak_memory_bytes() with `prune_at` > 0 when no word is longer than
+    /// `max_word_bytes` (the tokenizer's max_token_bytes, 100 by default): about
+    /// (prune_at + 1) x (80 + 2 x max_word_bytes) bytes. See docs/text.md.
+    [[nodiscard]] static constexpr std::size_t memory_cap(std::size_t prune_at, std::size_t max_word_bytes) noexcept {
+        return detail::StringMap<std::int64_t>::memory_bound(prune_at + 1, (prune_at + 1) * max_word_bytes);
+    }
     /// Tokens counted so far, including those of pruned words.
     [[nodiscard]] std::int64_t tokens_seen() const noexcept { return seen_; }
     /// Times the table was pruned.
@@ -257,6 +275,8 @@ private:
     std::int64_t seen_ = 0;
     std::int64_t threshold_ = 0;
     std::size_t prunes_ = 0;
+    std::size_t peak_words_ = 0;
+    std::size_t peak_bytes_ = 0;
 };
 
 inline Vocab Vocab::build(std::istream& in, const VocabOptions& opts, const TokenizerOptions& tokenizer) {
