@@ -45,4 +45,13 @@ EMBEDKIT_HOGWILD_INLINE void hogwild_copy(const S* x, S* y, int n) noexcept {
     RowMap<S>(y, n) = ConstRowMap<S>(x, n);
 }
 
+/// AdaGrad on a shared row w with its shared accumulator row G, element-wise:
+/// G += g^2; w -= lr * g / (sqrt(G) + eps). The same arithmetic as adagrad_row_update.
+template <class S>
+EMBEDKIT_HOGWILD_INLINE void hogwild_adagrad(const S* g, S* w, S* accumulator, S lr, S eps, int n) noexcept {
+    const auto grad = ConstRowMap<S>(g, n).array();
+    RowMap<S>(accumulator, n).array() += grad.square();
+    RowMap<S>(w, n).array() -= lr * grad / (ConstRowMap<S>(accumulator, n).array().sqrt() + eps);
+}
+
 }  // namespace embedkit::detail
