@@ -370,6 +370,47 @@ TEST_CASE("word2vec stream overloads and unseekable input", "[io][word2vec]") {
     CHECK_THAT(e2.what(), Contains("lying-pipe:2: "));
 }
 
+namespace {
+
+/// Resets the process's peak resident set size (Linux: /proc/self/clear_refs); false if it cannot.
+bool reset_peak_rss() {
+    std::ofstream clear("/proc/self/clear_refs");
+    clear << "5";
+    clear.flush();
+    return static_cast<bool>(clear);
+}
+
+/// The peak resident set size since the last reset, in bytes (VmHWM), or 0 if unknown.
+std::size_t peak_rss_bytes() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+    }
+    return 0;
+}
+
+}  // namespace
+
+TEST_CASE("word2vec from a pipe: a lying count costs at most about 32 MiB before the data runs out",
+          "[io][word2vec]") {
+    // Found by fuzzing: with dim 1, the first allocation was sized for 8M rows of values alone,
+    // and the words and the duplicate check reserved 600 MB for them ("10000001 1" and 3 bytes).
+    if (!reset_peak_rss() || peak_rss_bytes() == 0) {
+        WARN("cannot measure the peak RSS here");
+        return;
+    }
+    const std::size_t before = peak_rss_bytes();
+    for (const std::string lying : {"10000001 1\nPP", "2147483647 1\na 1\n", "44444442 1\na \x01\x02\x03\x04\n"}) {
+        embedkit::testing::UnseekableBuffer buffer(lying);
+        std::istream pipe(&buffer);
+        CHECK_THROWS_AS(embedkit::read_word2vec<float>(pipe, "pipe"), io_error);
+    }
+    const std::size_t grown = peak_rss_bytes() - before;
+    INFO("peak RSS grew by " << grown / 1024 << " KiB");
+    CHECK(grown < (std::size_t{96} << 20));
+}
+
 TEST_CASE("word2vec malformed text files give io_error with file and line", "[io][word2vec]") {
     SECTION("missing file") {
         TempDir dir;

@@ -762,8 +762,11 @@ template <class Scalar = float>
             format == VectorFormat::binary ? 4 * header.dim + 2 : 2 * header.dim + 1);
         initial = std::min<std::int64_t>(initial, static_cast<std::int64_t>(rest / min_record + 1));
     } else {
-        const auto rows_in_32mib = static_cast<std::int64_t>((std::size_t{32} << 20) /
-                                                             (static_cast<std::size_t>(header.dim) * sizeof(Scalar)));
+        // Per row: its values, its word, and up to 4 slots of the duplicate check (WordPositions).
+        // Counting the values alone let "10000001 1" from a pipe reserve 600 MB of words and
+        // slots (found by fuzzing).
+        const std::size_t row_bytes = static_cast<std::size_t>(header.dim) * sizeof(Scalar) + sizeof(std::string) + 64;
+        const auto rows_in_32mib = static_cast<std::int64_t>((std::size_t{32} << 20) / row_bytes);
         initial = std::min<std::int64_t>(initial, std::max<std::int64_t>(rows_in_32mib, 1));
     }
     detail::RowSink<Scalar> sink(header.dim, initial, wanted);
