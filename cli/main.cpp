@@ -30,7 +30,9 @@ int main(int argc, char** argv) {
             throw embedkit::io_error("<stdout>", std::string("write failed: ") + std::strerror(errno));
         }
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help and --version are "errors" with status 0; every usage error exits 1, like any
+        // other bad input (CLI11's own codes, 104 to 114, would tell scripts nothing more).
+        return app.exit(e) == 0 ? 0 : 1;
     } catch (const embedkit::error& e) {
         fmt::print(stderr, "embedkit: error: {}\n", e.what());
         return 1;

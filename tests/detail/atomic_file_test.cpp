@@ -201,6 +201,8 @@ TEST_CASE("AtomicFileWriter: check_writable leaves nothing and reports what cons
     CHECK(names_in(dir.path()).empty());
     CHECK_THROWS_AS(AtomicFileWriter::check_writable((dir.path() / "missing" / "x").string()), embedkit::io_error);
     CHECK_THROWS_WITH(AtomicFileWriter::check_writable(dir.path().string()), Catch::Contains("is a directory"));
+    // An empty path would write a temporary file in the working directory, then fail to rename it.
+    CHECK_THROWS_WITH(AtomicFileWriter(""), Catch::Contains("the path is empty"));
 }
 
 TEST_CASE("AtomicFileWriter: seeking back rewrites in place", "[detail][atomic_file]") {

@@ -249,3 +249,10 @@ TEST_CASE("infonce: a reused result matches the by-value answer", "[losses][info
         CHECK(out.grad_negatives.size() == 0);
     }
 }
+
+TEST_CASE("InfoNceOptions: an unknown similarity is named", "[losses][infonce]") {
+    InfoNceOptions o;
+    o.similarity = static_cast<Similarity>(9);
+    CHECK_THROWS_AS(embedkit::validate(o), embedkit::invalid_options);
+    CHECK_THROWS_WITH(embedkit::validate(o), Catch::Contains("InfoNceOptions.similarity"));
+}

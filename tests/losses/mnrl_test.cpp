@@ -135,3 +135,10 @@ TEST_CASE("mnrl_loss: a reused result matches the by-value answer", "[losses][mn
         CHECK(out.grad_negatives.size() == 0);
     }
 }
+
+TEST_CASE("MnrlOptions: eps is named", "[losses][mnrl]") {
+    MnrlOptions o;
+    o.eps = -1;
+    CHECK_THROWS_AS(embedkit::validate(o), embedkit::invalid_options);
+    CHECK_THROWS_WITH(embedkit::validate(o), Catch::Contains("MnrlOptions.eps"));
+}

@@ -128,3 +128,13 @@ TEST_CASE("nt_xent_loss: a reused result matches the by-value answer", "[losses]
         CHECK(out.grad_second == fresh.grad_second);
     }
 }
+
+TEST_CASE("NtXentOptions: eps and an unknown similarity are named", "[losses][nt_xent]") {
+    NtXentOptions o;
+    o.eps = 0;
+    CHECK_THROWS_WITH(embedkit::validate(o), Catch::Contains("NtXentOptions.eps"));
+    o = {};
+    o.similarity = static_cast<Similarity>(9);
+    CHECK_THROWS_AS(embedkit::validate(o), embedkit::invalid_options);
+    CHECK_THROWS_WITH(embedkit::validate(o), Catch::Contains("NtXentOptions.similarity"));
+}

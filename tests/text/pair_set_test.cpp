@@ -217,3 +217,10 @@ TEST_CASE("window_pairs: dynamic windows, subsampling, seeds", "[text][pair_set]
     CHECK_THROWS_WITH(window_pairs(vocab, embedkit::CorpusView{out_of_range.data(), out_of_range.size()}, fixed),
                       Contains("corpus id 12 at position 1"));
 }
+
+TEST_CASE("PairsFileOptions: an unknown key mode is named", "[text][pair_set]") {
+    PairsFileOptions o;
+    o.keys = static_cast<PairKeys>(9);
+    CHECK_THROWS_AS(embedkit::validate(o), embedkit::invalid_options);
+    CHECK_THROWS_WITH(embedkit::validate(o), Catch::Matchers::Contains("PairsFileOptions.keys"));
+}

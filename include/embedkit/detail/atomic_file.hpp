@@ -50,6 +50,7 @@ protected:
 
     std::streamsize xsputn(const char* s, std::streamsize n) override {
         const auto size = static_cast<std::size_t>(n);
+        if (size == 0) return 0;  // s may be null (an empty vector's data())
         if (size <= static_cast<std::size_t>(epptr() - pptr())) {
             std::memcpy(pptr(), s, size);
             pbump(static_cast<int>(n));
@@ -118,7 +119,7 @@ private:
 ///   /dev/full, a FIFO, a socket) cannot be replaced: it is written directly, and every write
 ///   error is still reported. Renaming over it would replace the device node itself (as root,
 ///   /dev/null would become a regular file).
-/// - A target that is a directory: io_error at construction.
+/// - A target that is a directory, or an empty path: io_error at construction.
 class AtomicFileWriter {
 public:
     explicit AtomicFileWriter(std::string path) : path_(std::move(path)) {
@@ -192,6 +193,7 @@ private:
     };
 
     static Target inspect(const std::string& path) {
+        if (path.empty()) throw io_error(path, "the path is empty");
         Target target;
         target.final_path = path;
         struct stat st {};
