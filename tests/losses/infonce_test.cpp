@@ -194,7 +194,7 @@ TEST_CASE("infonce: zero vectors with cosine give finite values, never NaN", "[l
     CHECK(rb.grad_positives.allFinite());
 }
 
-TEST_CASE("infonce: cosine loss ignores row scale; float agrees with double", "[losses][infonce]") {
+TEST_CASE("infonce: cosine loss ignores row scale, float agrees with double", "[losses][infonce]") {
     const RowMatrix<double> a = random_matrix(8, 16, 61);
     const RowMatrix<double> p = random_matrix(8, 16, 62);
     RowMatrix<double> scaled = a;

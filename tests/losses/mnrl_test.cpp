@@ -75,7 +75,7 @@ TEST_CASE("mnrl_loss: hard negatives, value and gradients", "[losses][mnrl][grad
     CHECK(none.loss == Approx(mnrl_loss(a, p, o).loss).epsilon(1e-14));
 }
 
-TEST_CASE("mnrl_loss: labels mask duplicates; gradients", "[losses][mnrl][gradient]") {
+TEST_CASE("mnrl_loss: labels mask duplicates, gradients", "[losses][mnrl][gradient]") {
     RowMatrix<double> a = random_matrix(5, 4, 21);
     RowMatrix<double> p = random_matrix(5, 4, 22);
     RowMatrix<double> n = random_matrix(2, 4, 23);

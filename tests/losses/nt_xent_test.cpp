@@ -68,7 +68,7 @@ TEST_CASE("nt_xent_loss: gradients match central differences", "[losses][nt_xent
     }
 }
 
-TEST_CASE("nt_xent_loss: symmetric in its two views; B = 1 has nothing to contrast", "[losses][nt_xent]") {
+TEST_CASE("nt_xent_loss: symmetric in its two views, B = 1 has nothing to contrast", "[losses][nt_xent]") {
     const RowMatrix<double> x = random_matrix(6, 8, 21);
     const RowMatrix<double> y = random_matrix(6, 8, 22);
     const auto r = nt_xent_loss(x, y);

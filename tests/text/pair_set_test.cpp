@@ -120,7 +120,7 @@ TEST_CASE("parse_pairs: malformed lines name the file and line", "[text][pair_se
     CHECK(parse("").empty());
 }
 
-TEST_CASE("read_pairs: reads a file; a missing file is an io_error", "[text][pair_set]") {
+TEST_CASE("read_pairs: reads a file, a missing file is an io_error", "[text][pair_set]") {
     namespace fs = std::filesystem;
     const fs::path dir = fs::temp_directory_path() / ("embedkit_pair_set_test_" + std::to_string(::getpid()));
     fs::create_directories(dir);

@@ -56,7 +56,7 @@ TEST_CASE("Vocab counts words and orders ids by descending count", "[vocab]") {
     CHECK(v.total_tokens_seen() == 8);
 }
 
-TEST_CASE("min_count and max_size drop words; total_tokens_seen still counts them", "[vocab]") {
+TEST_CASE("min_count and max_size drop words, total_tokens_seen still counts them", "[vocab]") {
     const std::string text = "a a a a b b b c c d e\nf";
     const Vocab v2 = build(text, 2);
     CHECK(v2.words() == std::vector<std::string>{"a", "b", "c"});
