@@ -7,19 +7,32 @@
 
 #include <fmt/core.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <new>
+#include <string>
 
 int main(int argc, char** argv) {
+    // Past a file-size limit (ulimit -f) a write should fail with EFBIG and be reported like a
+    // full disk, not kill the process with SIGXFSZ.
+    std::signal(SIGXFSZ, SIG_IGN);
     CLI::App app{"embedkit " EMBEDKIT_VERSION_STRING ": train, query and evaluate embeddings"};
     app.set_version_flag("--version", EMBEDKIT_VERSION_STRING);
     app.require_subcommand(1);
     for (auto setup : embedkit::cli::command_registry()) setup(app);
     try {
         app.parse(argc, argv);
+        // Flush what is still buffered now, so that a failed write (a full disk) is reported.
+        if (std::fflush(stdout) != 0) {
+            throw embedkit::io_error("<stdout>", std::string("write failed: ") + std::strerror(errno));
+        }
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help and --version are "errors" with status 0; every usage error exits 1, like any
+        // other bad input (CLI11's own codes, 104 to 114, would tell scripts nothing more).
+        return app.exit(e) == 0 ? 0 : 1;
     } catch (const embedkit::error& e) {
         fmt::print(stderr, "embedkit: error: {}\n", e.what());
         return 1;

@@ -12,7 +12,7 @@ namespace embedkit::cli {
 
 void check_writable(const std::string& path) {
     if (path.empty()) return;
-    detail::AtomicFileWriter probe(path);  // creates a temporary file beside it and removes it again
+    detail::AtomicFileWriter::check_writable(path);
 }
 
 namespace {

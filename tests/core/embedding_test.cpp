@@ -174,3 +174,10 @@ TEST_CASE("Embedding: errors name what is wrong", "[core][embedding]") {
     with_nan(1, 1) = std::nanf("");
     CHECK_THROWS_AS(Embedding<float>::from_matrix(with_nan), embedkit::invalid_argument);
 }
+
+TEST_CASE("EmbeddingOptions: an unknown initialiser is named", "[core][embedding]") {
+    EmbeddingOptions o;
+    o.init = static_cast<Init>(9);
+    CHECK_THROWS_AS(embedkit::validate(o), embedkit::invalid_options);
+    CHECK_THROWS_WITH(embedkit::validate(o), Catch::Contains("EmbeddingOptions.init"));
+}

@@ -35,7 +35,7 @@ TEST_CASE("SparseSgd: hand-computed batch with a repeated id", "[core][sparse_op
     CHECK(table.weights() == make_matrix<float>(3, 2, {0, 3, 3, 4, 4.25f, 5.5f}));
 }
 
-TEST_CASE("SparseSgd: padding row never changes; set_lr", "[core][sparse_optimizer]") {
+TEST_CASE("SparseSgd: padding row never changes, set_lr", "[core][sparse_optimizer]") {
     auto table = Embedding<double>::from_matrix(RowMatrix<double>::Ones(3, 2), TokenId{1});
     SparseSgd<double> sgd(0.1);
     sgd.set_lr(1.0);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/write_failures.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -10,7 +11,11 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using embedkit::detail::AtomicFileWriter;
@@ -102,4 +107,106 @@ TEST_CASE("AtomicFileWriter: a missing directory gives io_error naming the path"
         CHECK_THAT(e.what(), Catch::Contains(target));
     }
     CHECK(names_in(dir.path()).empty());
+}
+
+TEST_CASE("AtomicFileWriter: unwritable targets give io_error with the reason", "[detail][atomic_file][write_failure]") {
+    embedkit::testing::check_unwritable_targets([](const std::string& path) {
+        AtomicFileWriter writer(path);
+        writer.stream() << std::string(1000, 'x');
+        writer.commit();
+    });
+}
+
+TEST_CASE("AtomicFileWriter: a failed rename keeps what is at the target and removes the temporary file",
+          "[detail][atomic_file][write_failure]") {
+    const TempDir dir;
+    const std::string target = (dir.path() / "out.txt").string();
+    {
+        AtomicFileWriter writer(target);
+        writer.stream() << "new content";
+        // Something takes the target's place while the writer works: rename(2) cannot put a file
+        // over a non-empty directory.
+        fs::create_directory(target);
+        embedkit::testing::put_file(target + "/keep", "kept");
+        try {
+            writer.commit();
+            FAIL("expected io_error");
+        } catch (const embedkit::io_error& e) {
+            CHECK(e.path() == target);
+            CHECK_THAT(e.what(), Catch::Contains("cannot rename the temporary file into place"));
+        }
+        CHECK(fs::is_directory(target));
+        CHECK(read_all(target + "/keep") == "kept");
+        CHECK(names_in(dir.path()).size() == 2);  // the directory, and the temporary file until the writer goes
+    }
+    CHECK(names_in(dir.path()) == std::vector<std::string>{"out.txt"});
+}
+
+TEST_CASE("AtomicFileWriter: devices are written in place, never replaced", "[detail][atomic_file]") {
+    if (!embedkit::testing::is_char_device("/dev/null")) {
+        WARN("no /dev/null");
+        return;
+    }
+    AtomicFileWriter writer("/dev/null");
+    writer.stream() << std::string(100000, 'x');
+    writer.commit();
+    CHECK(embedkit::testing::is_char_device("/dev/null"));  // as root, a rename would have replaced it
+    CHECK_NOTHROW(AtomicFileWriter::check_writable("/dev/null"));
+}
+
+TEST_CASE("AtomicFileWriter: a FIFO is written directly and check_writable does not open it", "[detail][atomic_file]") {
+    const TempDir dir;
+    const std::string fifo = (dir.path() / "pipe").string();
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    AtomicFileWriter::check_writable(fifo);  // would block forever if it opened the FIFO
+    std::string received;
+    std::thread reader([&] { received = read_all(fifo); });
+    {
+        AtomicFileWriter writer(fifo);
+        writer.stream() << "through the pipe";
+        writer.commit();
+    }
+    reader.join();
+    CHECK(received == "through the pipe");
+}
+
+TEST_CASE("AtomicFileWriter: a symbolic link stays a link to the new content", "[detail][atomic_file]") {
+    const TempDir dir;
+    const fs::path real = dir.path() / "real.txt";
+    const fs::path link = dir.path() / "link.txt";
+    embedkit::testing::put_file(real.string(), "old");
+    fs::create_symlink(real, link);
+    {
+        AtomicFileWriter writer(link.string());
+        writer.stream() << "new";
+        writer.commit();
+    }
+    CHECK(fs::is_symlink(link));
+    CHECK(read_all(real) == "new");
+    CHECK(read_all(link) == "new");
+}
+
+TEST_CASE("AtomicFileWriter: check_writable leaves nothing and reports what construction would", "[detail][atomic_file]") {
+    const TempDir dir;
+    CHECK_NOTHROW(AtomicFileWriter::check_writable((dir.path() / "fine.txt").string()));
+    CHECK(names_in(dir.path()).empty());
+    CHECK_THROWS_AS(AtomicFileWriter::check_writable((dir.path() / "missing" / "x").string()), embedkit::io_error);
+    CHECK_THROWS_WITH(AtomicFileWriter::check_writable(dir.path().string()), Catch::Contains("is a directory"));
+    // An empty path would write a temporary file in the working directory, then fail to rename it.
+    CHECK_THROWS_WITH(AtomicFileWriter(""), Catch::Contains("the path is empty"));
+}
+
+TEST_CASE("AtomicFileWriter: seeking back rewrites in place", "[detail][atomic_file]") {
+    const TempDir dir;
+    const std::string target = (dir.path() / "out.bin").string();
+    {
+        AtomicFileWriter writer(target);
+        writer.stream() << "HEADER" << std::string(200000, '.');  // past the 64 KiB buffer
+        writer.stream().seekp(0);
+        writer.stream() << "header";
+        writer.commit();
+    }
+    const std::string content = read_all(target);
+    CHECK(content.size() == 200006);
+    CHECK(content.substr(0, 7) == "header.");
 }

@@ -11,7 +11,7 @@ using embedkit::detail::parallel_for;
 using embedkit::detail::resolve_threads;
 using embedkit::detail::run_threads;
 
-TEST_CASE("parallel_for covers [0, n) exactly once", "[detail][parallel]") {
+TEST_CASE("parallel_for covers 0..n-1 exactly once", "[detail][parallel]") {
     for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{5}, std::size_t{17},
                                 std::size_t{1000}}) {
         for (const unsigned threads : {1u, 2u, 3u, 4u, 8u, 0u}) {

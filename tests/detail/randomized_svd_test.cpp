@@ -53,7 +53,7 @@ TEST_CASE("randomized_svd agrees with the exact SVD on a small matrix", "[svd]")
     CHECK(rough.S(0) == Approx(1.0).epsilon(1e-3));
 }
 
-TEST_CASE("randomized_svd recovers an exactly low-rank matrix; the basis survives dependent columns", "[svd]") {
+TEST_CASE("randomized_svd recovers an exactly low-rank matrix, and the basis survives dependent columns", "[svd]") {
     Eigen::MatrixXd a = Eigen::MatrixXd::Zero(6, 5);
     a(0, 0) = 3;
     a(1, 1) = 2;

@@ -10,7 +10,7 @@
 using embedkit::detail::Rng;
 using embedkit::detail::stream_seed;
 
-TEST_CASE("Rng: same seed, same sequence; different seeds differ", "[detail][rng]") {
+TEST_CASE("Rng: same seed, same sequence, different seeds differ", "[detail][rng]") {
     Rng a(123);
     Rng b(123);
     Rng c(124);
@@ -41,7 +41,7 @@ TEST_CASE("Rng: state round trip continues the sequence", "[detail][rng]") {
     for (int k = 0; k < 20; ++k) CHECK(b.next() == expected[static_cast<std::size_t>(k)]);
 }
 
-TEST_CASE("Rng: uniform() lies in [0, 1) with mean 1/2", "[detail][rng]") {
+TEST_CASE("Rng: uniform() lies in 0 <= u < 1 with mean 1/2", "[detail][rng]") {
     Rng rng(9);
     const int n = 200000;
     double sum_d = 0.0;
@@ -67,7 +67,7 @@ TEST_CASE("Rng: uniform() lies in [0, 1) with mean 1/2", "[detail][rng]") {
     CHECK(hi > 1.0 - 1e-4);
 }
 
-TEST_CASE("Rng: below(n) stays in [0, n) and reaches every value", "[detail][rng]") {
+TEST_CASE("Rng: below(n) stays below n and reaches every value", "[detail][rng]") {
     Rng rng(31);
     CHECK(rng.below(1) == 0);
     for (const std::uint64_t n : {std::uint64_t{2}, std::uint64_t{3}, std::uint64_t{7}, std::uint64_t{100}}) {

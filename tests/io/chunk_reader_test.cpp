@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/unseekable_buffer.hpp"
+
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -17,16 +19,6 @@ namespace {
 
 using embedkit::detail::ChunkReader;
 using Status = ChunkReader::Line::Status;
-
-class UnseekableBuf : public std::streambuf {
-public:
-    explicit UnseekableBuf(std::string data) : data_(std::move(data)) {
-        setg(data_.data(), data_.data(), data_.data() + data_.size());
-    }
-
-private:
-    std::string data_;
-};
 
 /// Serves `good` bytes, then fails like a disk error.
 class FailingBuf : public std::streambuf {
@@ -98,7 +90,7 @@ TEST_CASE("remaining_bytes measures seekable streams only", "[io][chunk_reader]"
     in.get(c);
     CHECK(c == '3');  // position restored
 
-    UnseekableBuf buffer("abc");
+    embedkit::testing::UnseekableBuffer buffer("abc");
     std::istream pipe(&buffer);
     CHECK_FALSE(embedkit::detail::remaining_bytes(pipe).has_value());
     ChunkReader reader(pipe, "pipe");

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/unseekable_buffer.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -251,6 +253,50 @@ TEST_CASE("fasttext .bin: malformed files get a clear error", "[fasttext_bin]") 
     // Errors name the file and the byte offset.
     CHECK_THAT(error_of(rows.bytes()), Catch::StartsWith("model.bin: at byte "));
     CHECK_THROWS_WITH(read_fasttext_bin<float>("/nonexistent/model.bin"), Catch::Contains("cannot open"));
+}
+
+TEST_CASE("fasttext .bin: sizes in a lying header are never allocated, seekable or not", "[fasttext_bin]") {
+    // Regressions: the dictionary was reserved for the header's word count (2^31 - 1 entries:
+    // 80 GB), and from a pipe, where the file size is unknown, the input matrix was allocated for
+    // the header's rows before a byte of it was read. Both now fail with an io_error.
+    const std::string ok = BinSpec{}.bytes();  // 4 words, 7 buckets, dim 3
+    auto patch32 = [](std::string bytes, std::size_t offset, std::int32_t v) {
+        return bytes.replace(offset, 4, reinterpret_cast<const char*>(&v), 4);
+    };
+    auto patch64 = [](std::string bytes, std::size_t offset, std::int64_t v) {
+        return bytes.replace(offset, 8, reinterpret_cast<const char*>(&v), 8);
+    };
+    auto piped_error = [](const std::string& bytes) -> std::string {
+        embedkit::testing::UnseekableBuffer buffer(bytes);
+        std::istream in(&buffer);
+        try {
+            (void)read_fasttext_bin<float>(in, "pipe");
+        } catch (const io_error& e) {
+            return e.what();
+        }
+        return "no error";
+    };
+    // Layout: magic, version, 12 int32 args, double t (64 bytes); then int32 size, nwords, nlabels.
+    constexpr std::size_t kBucket = 8 + 8 * 4;
+    constexpr std::size_t kDictionarySize = 64;
+    const std::int32_t huge = std::numeric_limits<std::int32_t>::max();
+    const std::string many_words = patch32(patch32(ok, kDictionarySize, huge), kDictionarySize + 4, huge);
+    // (The bytes after the 4 real entries do not form a fifth one: any io_error will do.)
+    CHECK_THAT(error_of(many_words), Catch::StartsWith("model.bin: at byte "));
+    CHECK_THAT(piped_error(many_words), Catch::StartsWith("pipe: at byte "));
+
+    // dim 10^6 and 2^30 buckets, with an input matrix shape that agrees: 4 + 2^30 rows of 10^6
+    // floats, 4 PB, which no allocator grants (a smaller lie might be granted lazily and never
+    // noticed). The input matrix's shape follows the dictionary and the quantization flag.
+    constexpr std::size_t kDim = 8;
+    const std::size_t dictionary_end = kDictionarySize + 12 + 8 + 8 + (4 + 9) * 2 + (5 + 9) + (4 + 9);
+    const std::int64_t rows = 4 + (std::int64_t{1} << 30);
+    std::string many_buckets = patch32(patch32(ok, kBucket, 1 << 30), kDim, 1'000'000);
+    many_buckets = patch64(patch64(many_buckets, dictionary_end + 1, rows), dictionary_end + 9, 1'000'000);
+    CHECK_THAT(error_of(many_buckets), Catch::Contains("truncated file: the input matrix needs"));
+    CHECK_THAT(piped_error(many_buckets), Catch::Contains("truncated file: it ends inside the input matrix"));
+    // The unpatched file reads the same through a pipe.
+    CHECK(piped_error(ok) == "no error");
 }
 
 TEST_CASE("fasttext .bin: read_fasttext_model detects embedkit's and fastText's files", "[fasttext_bin]") {

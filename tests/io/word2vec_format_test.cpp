@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/unseekable_buffer.hpp"
+#include "support/write_failures.hpp"
 
 #include <atomic>
 #include <cmath>
@@ -130,17 +132,6 @@ void check_malformed(const std::string& content, std::uint64_t line, const std::
     CHECK(e.path() == path);
     CHECK(e.line() == line);
 }
-
-/// An istream over a string that cannot seek, like a pipe.
-class UnseekableBuf : public std::streambuf {
-public:
-    explicit UnseekableBuf(std::string data) : data_(std::move(data)) {
-        setg(data_.data(), data_.data(), data_.data() + data_.size());
-    }
-
-private:
-    std::string data_;
-};
 
 }  // namespace
 
@@ -363,7 +354,7 @@ TEST_CASE("word2vec stream overloads and unseekable input", "[io][word2vec]") {
         CHECK(bit_equal(back.matrix(), vectors.matrix()));
 
         // A pipe-like stream has no size: the reader grows its storage as records arrive.
-        UnseekableBuf buffer(out.str());
+        embedkit::testing::UnseekableBuffer buffer(out.str());
         std::istream pipe(&buffer);
         const auto piped = embedkit::read_word2vec<float>(pipe, "pipe");
         CHECK(bit_equal(piped.matrix(), vectors.matrix()));
@@ -373,10 +364,51 @@ TEST_CASE("word2vec stream overloads and unseekable input", "[io][word2vec]") {
     std::istringstream seekable(lying);
     const io_error e1 = catch_io_error([&] { (void)embedkit::read_word2vec<float>(seekable, "lying"); });
     CHECK_THAT(e1.what(), Contains("lying:2: "));
-    UnseekableBuf buffer(lying);
+    embedkit::testing::UnseekableBuffer buffer(lying);
     std::istream pipe(&buffer);
     const io_error e2 = catch_io_error([&] { (void)embedkit::read_word2vec<float>(pipe, "lying-pipe"); });
     CHECK_THAT(e2.what(), Contains("lying-pipe:2: "));
+}
+
+namespace {
+
+/// Resets the process's peak resident set size (Linux: /proc/self/clear_refs); false if it cannot.
+bool reset_peak_rss() {
+    std::ofstream clear("/proc/self/clear_refs");
+    clear << "5";
+    clear.flush();
+    return static_cast<bool>(clear);
+}
+
+/// The peak resident set size since the last reset, in bytes (VmHWM), or 0 if unknown.
+std::size_t peak_rss_bytes() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+    }
+    return 0;
+}
+
+}  // namespace
+
+TEST_CASE("word2vec from a pipe: a lying count costs at most about 32 MiB before the data runs out",
+          "[io][word2vec]") {
+    // Found by fuzzing: with dim 1, the first allocation was sized for 8M rows of values alone,
+    // and the words and the duplicate check reserved 600 MB for them ("10000001 1" and 3 bytes).
+    if (!reset_peak_rss() || peak_rss_bytes() == 0) {
+        WARN("cannot measure the peak RSS here");
+        return;
+    }
+    const std::size_t before = peak_rss_bytes();
+    for (const std::string lying : {"10000001 1\nPP", "2147483647 1\na 1\n", "44444442 1\na \x01\x02\x03\x04\n"}) {
+        embedkit::testing::UnseekableBuffer buffer(lying);
+        std::istream pipe(&buffer);
+        CHECK_THROWS_AS(embedkit::read_word2vec<float>(pipe, "pipe"), io_error);
+    }
+    const std::size_t grown = peak_rss_bytes() - before;
+    INFO("peak RSS grew by " << grown / 1024 << " KiB");
+    CHECK(grown < (std::size_t{96} << 20));
 }
 
 TEST_CASE("word2vec malformed text files give io_error with file and line", "[io][word2vec]") {
@@ -598,4 +630,22 @@ else:
     embedkit::write_word2vec(dir.file("ours.txt"), vectors, VectorFormat::text);
     write_bytes(dir.file("ours.raw"), std::string(reinterpret_cast<const char*>(ours.data()), 6 * 7 * 4));
     CHECK(std::system(("/usr/bin/python3 '" + script + "' read '" + folder + "'").c_str()) == 0);
+}
+
+TEST_CASE("write_word2vec reports unwritable targets and keeps the previous file", "[io][word2vec][write_failure]") {
+    const auto vectors = random_vectors<float>(10, 4, 22);
+    for (const VectorFormat format : {VectorFormat::text, VectorFormat::binary}) {
+        DYNAMIC_SECTION((format == VectorFormat::text ? "text" : "binary")) {
+            embedkit::testing::check_unwritable_targets(
+                [&](const std::string& path) { embedkit::write_word2vec(path, vectors, format); });
+        }
+    }
+}
+
+TEST_CASE("write_word2vec to a stream that fails throws io_error naming the sink", "[io][word2vec][write_failure]") {
+    const auto vectors = random_vectors<float>(3, 2, 23);
+    std::ostringstream closed;
+    closed.setstate(std::ios::badbit);
+    const io_error e = catch_io_error([&] { embedkit::write_word2vec(closed, "<sink>", vectors); });
+    CHECK_THAT(e.what(), Contains("<sink>: write failed"));
 }

@@ -194,7 +194,7 @@ TEST_CASE("infonce: zero vectors with cosine give finite values, never NaN", "[l
     CHECK(rb.grad_positives.allFinite());
 }
 
-TEST_CASE("infonce: cosine loss ignores row scale; float agrees with double", "[losses][infonce]") {
+TEST_CASE("infonce: cosine loss ignores row scale, float agrees with double", "[losses][infonce]") {
     const RowMatrix<double> a = random_matrix(8, 16, 61);
     const RowMatrix<double> p = random_matrix(8, 16, 62);
     RowMatrix<double> scaled = a;
@@ -248,4 +248,11 @@ TEST_CASE("infonce: a reused result matches the by-value answer", "[losses][info
         CHECK(out.grad_positives == batch.grad_positives);
         CHECK(out.grad_negatives.size() == 0);
     }
+}
+
+TEST_CASE("InfoNceOptions: an unknown similarity is named", "[losses][infonce]") {
+    InfoNceOptions o;
+    o.similarity = static_cast<Similarity>(9);
+    CHECK_THROWS_AS(embedkit::validate(o), embedkit::invalid_options);
+    CHECK_THROWS_WITH(embedkit::validate(o), Catch::Contains("InfoNceOptions.similarity"));
 }

@@ -75,7 +75,7 @@ TEST_CASE("mnrl_loss: hard negatives, value and gradients", "[losses][mnrl][grad
     CHECK(none.loss == Approx(mnrl_loss(a, p, o).loss).epsilon(1e-14));
 }
 
-TEST_CASE("mnrl_loss: labels mask duplicates; gradients", "[losses][mnrl][gradient]") {
+TEST_CASE("mnrl_loss: labels mask duplicates, gradients", "[losses][mnrl][gradient]") {
     RowMatrix<double> a = random_matrix(5, 4, 21);
     RowMatrix<double> p = random_matrix(5, 4, 22);
     RowMatrix<double> n = random_matrix(2, 4, 23);
@@ -134,4 +134,11 @@ TEST_CASE("mnrl_loss: a reused result matches the by-value answer", "[losses][mn
         CHECK(out.loss == mnrl_loss(a, p, options(7.0)).loss);
         CHECK(out.grad_negatives.size() == 0);
     }
+}
+
+TEST_CASE("MnrlOptions: eps is named", "[losses][mnrl]") {
+    MnrlOptions o;
+    o.eps = -1;
+    CHECK_THROWS_AS(embedkit::validate(o), embedkit::invalid_options);
+    CHECK_THROWS_WITH(embedkit::validate(o), Catch::Contains("MnrlOptions.eps"));
 }

@@ -68,7 +68,7 @@ TEST_CASE("nt_xent_loss: gradients match central differences", "[losses][nt_xent
     }
 }
 
-TEST_CASE("nt_xent_loss: symmetric in its two views; B = 1 has nothing to contrast", "[losses][nt_xent]") {
+TEST_CASE("nt_xent_loss: symmetric in its two views, B = 1 has nothing to contrast", "[losses][nt_xent]") {
     const RowMatrix<double> x = random_matrix(6, 8, 21);
     const RowMatrix<double> y = random_matrix(6, 8, 22);
     const auto r = nt_xent_loss(x, y);
@@ -127,4 +127,14 @@ TEST_CASE("nt_xent_loss: a reused result matches the by-value answer", "[losses]
         CHECK(out.grad_first == fresh.grad_first);
         CHECK(out.grad_second == fresh.grad_second);
     }
+}
+
+TEST_CASE("NtXentOptions: eps and an unknown similarity are named", "[losses][nt_xent]") {
+    NtXentOptions o;
+    o.eps = 0;
+    CHECK_THROWS_WITH(embedkit::validate(o), Catch::Contains("NtXentOptions.eps"));
+    o = {};
+    o.similarity = static_cast<Similarity>(9);
+    CHECK_THROWS_AS(embedkit::validate(o), embedkit::invalid_options);
+    CHECK_THROWS_WITH(embedkit::validate(o), Catch::Contains("NtXentOptions.similarity"));
 }

@@ -330,3 +330,16 @@ TEST_CASE("mined_triplet_loss: a relation with ignored pairs (the pair trainer's
         }
     }
 }
+
+TEST_CASE("TripletOptions: eps and unknown distance or mining values are named", "[losses][triplet]") {
+    TripletOptions o;
+    o.eps = std::numeric_limits<double>::quiet_NaN();
+    CHECK_THROWS_WITH(embedkit::validate(o), Catch::Contains("TripletOptions.eps"));
+    o = {};
+    o.distance = static_cast<TripletDistance>(9);
+    CHECK_THROWS_WITH(embedkit::validate(o), Catch::Contains("TripletOptions.distance"));
+    o = {};
+    o.mining = static_cast<TripletMining>(9);
+    CHECK_THROWS_AS(embedkit::validate(o), embedkit::invalid_options);
+    CHECK_THROWS_WITH(embedkit::validate(o), Catch::Contains("TripletOptions.mining"));
+}

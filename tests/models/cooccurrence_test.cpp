@@ -135,7 +135,7 @@ TEST_CASE("the matrix is the same whatever the threads and the memory cap", "[co
     }
 }
 
-TEST_CASE("windows stop at sentence ends; diagonal cells hold both directions", "[cooccurrence]") {
+TEST_CASE("windows stop at sentence ends, and diagonal cells hold both directions", "[cooccurrence]") {
     const Vocab vocab = numbered_vocab(3);
     // w0 w1 | w1 w2 w1
     const Corpus corpus = Corpus::from_ids({0, 1, kSentenceEnd, 1, 2, 1, kSentenceEnd});
@@ -186,7 +186,7 @@ TEST_CASE("validate(CooccurrenceOptions) names the field", "[cooccurrence]") {
     CHECK_THROWS_AS(count_cooccurrences(Vocab(), bad.view()), invalid_argument);
 }
 
-TEST_CASE("save and load round-trip; the file version is written in bounded memory", "[cooccurrence]") {
+TEST_CASE("save and load round-trip, and the file version is written in bounded memory", "[cooccurrence]") {
     const TempDir dir("embedkit_cooc_test_");
     const Vocab vocab = numbered_vocab(80);
     const Corpus corpus = random_corpus(80, 500, 7);

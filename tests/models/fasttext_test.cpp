@@ -3,11 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/write_failures.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -451,4 +453,18 @@ TEST_CASE("fasttext model files round-trip and reject damage", "[fasttext]") {
     CHECK_THAT(error_of(write("trailing", bytes + "x")), Catch::Contains("after the checksum"));
     CHECK_THAT(error_of(dir.file("missing")), Catch::Contains("cannot open"));
     CHECK_THAT(error_of(path), Catch::Contains("no error"));
+    // A header that announces 2e9 buckets of which 1.5e9 are stored fails as truncated before
+    // anything is allocated for them (found by fuzzing: a 200-byte file asked for 6 GB).
+    std::string lying = bytes;
+    const std::int64_t buckets = 2'000'000'000;
+    const std::int64_t stored = 1'500'000'000;
+    std::memcpy(&lying[40], &buckets, sizeof buckets);  // little-endian hosts, as the format
+    std::memcpy(&lying[49], &stored, sizeof stored);
+    CHECK_THAT(error_of(write("lying", lying)), Catch::Contains("truncated"));
+}
+
+TEST_CASE("fasttext model save reports unwritable targets and keeps the previous file", "[fasttext][write_failure]") {
+    const auto data = planted_topics(40, 5);
+    const auto model = train_fasttext(data.first, data.second.view(), small_options());
+    embedkit::testing::check_unwritable_targets([&](const std::string& path) { model.save(path); });
 }

@@ -169,7 +169,7 @@ TEST_CASE("train_pairs: two towers for users and items in separate key spaces", 
     CHECK(right == 40);
 }
 
-TEST_CASE("train_pairs: seeded and reproducible with one thread; learns with two", "[models][pair_trainer]") {
+TEST_CASE("train_pairs: seeded and reproducible with one thread, learns with two", "[models][pair_trainer]") {
     const PairSet pairs = category_pairs(300, 2);
     PairTrainerOptions o = small_options(PairLoss::infonce);
     o.negatives = 3;

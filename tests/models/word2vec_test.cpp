@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -220,4 +221,23 @@ TEST_CASE("word2vec rejects bad options and inputs naming the problem", "[word2v
     CHECK_THROWS_AS(train_word2vec(vocab, empty.view(), small_options()), invalid_argument);
     const Corpus out_of_range = Corpus::from_ids({0, 1, 999, kSentenceEnd});
     CHECK_THROWS_WITH(train_word2vec(vocab, out_of_range.view(), small_options()), Catch::Contains("999"));
+}
+
+TEST_CASE("Word2VecOptions: every other field is validated by name", "[word2vec]") {
+    auto expect_field = [](const std::string& field, auto change) {
+        Word2VecOptions o;
+        change(o);
+        try {
+            validate(o);
+            FAIL("no exception for " << field);
+        } catch (const invalid_options& e) {
+            CHECK_THAT(e.what(), Catch::Contains("Word2VecOptions." + field));
+        }
+    };
+    expect_field("min_count", [](Word2VecOptions& o) { o.min_count = 0; });
+    expect_field("sample", [](Word2VecOptions& o) { o.sample = std::nan(""); });
+    expect_field("lr", [](Word2VecOptions& o) { o.lr = std::numeric_limits<double>::infinity(); });
+    expect_field("min_lr_ratio", [](Word2VecOptions& o) { o.min_lr_ratio = 1.5; });
+    expect_field("init_scale", [](Word2VecOptions& o) { o.init_scale = -1; });
+    expect_field("progress_interval", [](Word2VecOptions& o) { o.progress_interval = -1; });
 }

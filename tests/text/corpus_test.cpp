@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "text/text_test_helpers.hpp"
+#include "support/write_failures.hpp"
 
 #include <cstring>
 #include <filesystem>
@@ -323,4 +324,18 @@ TEST_CASE("encoding a long generated line in bounded chunks", "[corpus]") {
     CHECK(m.token_count() == stats.tokens);
     CHECK(m.max_id() < static_cast<TokenId>(vocab.size()));
     CHECK(m.view().sentence_count() == stats.sentences);
+}
+
+TEST_CASE("corpus writers report unwritable targets and keep the previous file", "[corpus][write_failure]") {
+    const Vocab vocab = small_vocab();
+    const Corpus corpus = Corpus::from_ids({0, 1, 2, E, 3, 0, E, 1, 1, 2, 3, E});
+    SECTION("Corpus::save") {
+        embedkit::testing::check_unwritable_targets([&](const std::string& path) { corpus.save(path); });
+    }
+    SECTION("encode_corpus_file") {
+        embedkit::testing::check_unwritable_targets([&](const std::string& path) {
+            std::istringstream text("the cat dog\nsat the cat\n");
+            (void)encode_corpus_file(text, vocab, path);
+        });
+    }
 }

@@ -71,6 +71,25 @@ TEST_CASE("parse_pairs: sparse large ids fall back to tokens in automatic mode",
     CHECK(ids.anchors == std::vector<TokenId>{1000000});
 }
 
+TEST_CASE("parse_pairs: forced ids may not ask for far more rows than the file has ids", "[text][pair_set]") {
+    // Found by fuzzing (tests/fuzz/corpus/pairs/seed-sparse-ids.txt): one line made the reader
+    // name 2,000,000,001 rows, a 64 GB vector of strings.
+    try {
+        (void)parse("0 1\n1 2\n0 2000000000\n", PairKeys::ids);
+        FAIL("no exception");
+    } catch (const embedkit::io_error& e) {
+        CHECK(e.line() == 3);
+        CHECK_THAT(e.what(), Catch::Contains("id 2000000000 would make 2000000001 rows for 4 distinct ids"));
+    }
+    // In separate key spaces each column is judged on its own.
+    CHECK_THROWS_AS(parse("0 0\n1 99999999\n", PairKeys::ids, true), embedkit::io_error);
+    // Up to the allowance, dense or not, ids are fine.
+    const std::int64_t largest = embedkit::kMaxPairIdSlack + 16 * 2;
+    CHECK(parse("0 " + std::to_string(largest) + "\n", PairKeys::ids).anchor_rows() ==
+          static_cast<std::size_t>(largest + 1));
+    CHECK_THROWS_AS(parse("0 " + std::to_string(largest + 1) + "\n", PairKeys::ids), embedkit::io_error);
+}
+
 TEST_CASE("parse_pairs: separate key spaces", "[text][pair_set]") {
     const PairSet s = parse("u1 book\nu2 book\nu1 pen\nu1 u2\n", PairKeys::automatic, true);
     REQUIRE(s.separate_key_spaces);
@@ -101,7 +120,7 @@ TEST_CASE("parse_pairs: malformed lines name the file and line", "[text][pair_se
     CHECK(parse("").empty());
 }
 
-TEST_CASE("read_pairs: reads a file; a missing file is an io_error", "[text][pair_set]") {
+TEST_CASE("read_pairs: reads a file, a missing file is an io_error", "[text][pair_set]") {
     namespace fs = std::filesystem;
     const fs::path dir = fs::temp_directory_path() / ("embedkit_pair_set_test_" + std::to_string(::getpid()));
     fs::create_directories(dir);
@@ -197,4 +216,11 @@ TEST_CASE("window_pairs: dynamic windows, subsampling, seeds", "[text][pair_set]
     const std::vector<TokenId> out_of_range{0, 12, embedkit::kSentenceEnd};
     CHECK_THROWS_WITH(window_pairs(vocab, embedkit::CorpusView{out_of_range.data(), out_of_range.size()}, fixed),
                       Contains("corpus id 12 at position 1"));
+}
+
+TEST_CASE("PairsFileOptions: an unknown key mode is named", "[text][pair_set]") {
+    PairsFileOptions o;
+    o.keys = static_cast<PairKeys>(9);
+    CHECK_THROWS_AS(embedkit::validate(o), embedkit::invalid_options);
+    CHECK_THROWS_WITH(embedkit::validate(o), Catch::Matchers::Contains("PairsFileOptions.keys"));
 }

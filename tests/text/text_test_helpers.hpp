@@ -122,4 +122,42 @@ private:
     std::streamsize max_request_ = 0;
 };
 
+/// `count` distinct tokens of 14 lower-case letters, separated by spaces, 1000 to a line,
+/// generated as they are read. Token i spells a bijective 64-bit mix of (seed + i) in base 26
+/// (26^14 > 2^64), so no two tokens are equal, and they come in no particular order.
+class DistinctTokens : public std::streambuf {
+public:
+    static constexpr std::size_t kTokenBytes = 14;
+
+    DistinctTokens(std::uint64_t seed, std::size_t count) : seed_(seed), count_(count) { buffer_.resize(1 << 16); }
+
+protected:
+    int_type underflow() override {
+        if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+        if (next_ == count_) return traits_type::eof();
+        std::size_t n = 0;
+        while (n + kTokenBytes + 1 <= buffer_.size() && next_ < count_) {
+            std::uint64_t x = mix(seed_ + next_);
+            for (std::size_t i = 0; i < kTokenBytes; ++i, x /= 26) buffer_[n++] = static_cast<char>('a' + x % 26);
+            ++next_;
+            buffer_[n++] = next_ % 1000 == 0 ? '\n' : ' ';
+        }
+        setg(buffer_.data(), buffer_.data(), buffer_.data() + n);
+        return traits_type::to_int_type(*gptr());
+    }
+
+private:
+    // splitmix64's finaliser: a bijection of 64-bit integers.
+    static std::uint64_t mix(std::uint64_t z) {
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+
+    std::uint64_t seed_;
+    std::size_t count_;
+    std::size_t next_ = 0;
+    std::vector<char> buffer_;
+};
+
 }  // namespace embedkit_test

@@ -112,7 +112,7 @@ TEST_CASE("empty input and whitespace-only input give no sentences", "[tokenizer
     CHECK(tokenize("\xC2\xA0\xE3\x80\x80\xE2\x80\xA8\xE2\x80\xA9\xC2\x85").empty());
 }
 
-TEST_CASE("newlines end sentences; the last line needs no newline; blank lines are skipped", "[tokenizer]") {
+TEST_CASE("newlines end sentences, the last line needs no newline, blank lines are skipped", "[tokenizer]") {
     CHECK(tokenize("a b\nc d") == Sentences{{"a", "b"}, {"c", "d"}});
     CHECK(tokenize("a b\nc d\n") == Sentences{{"a", "b"}, {"c", "d"}});
     CHECK(tokenize("\n\n  a  \n\n\n b\t\tc \n\n") == Sentences{{"a"}, {"b", "c"}});

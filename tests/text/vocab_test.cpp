@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "text/text_test_helpers.hpp"
+#include "support/write_failures.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -55,7 +56,7 @@ TEST_CASE("Vocab counts words and orders ids by descending count", "[vocab]") {
     CHECK(v.total_tokens_seen() == 8);
 }
 
-TEST_CASE("min_count and max_size drop words; total_tokens_seen still counts them", "[vocab]") {
+TEST_CASE("min_count and max_size drop words, total_tokens_seen still counts them", "[vocab]") {
     const std::string text = "a a a a b b b c c d e\nf";
     const Vocab v2 = build(text, 2);
     CHECK(v2.words() == std::vector<std::string>{"a", "b", "c"});
@@ -309,4 +310,61 @@ TEST_CASE("counts on text8-prefix match a plain std::map count", "[vocab][data]"
     }
     CHECK(v.total_count() == total);
     CHECK(v.word(0) == "the");
+}
+
+TEST_CASE("Vocab::save reports unwritable targets and keeps the previous file", "[vocab][write_failure]") {
+    const Vocab v = build("the cat sat on the mat and the dog sat on the log");
+    embedkit::testing::check_unwritable_targets([&](const std::string& path) { v.save(path); });
+}
+
+TEST_CASE("Vocab::load reads streams and rejects whitespace inside words", "[vocab]") {
+    std::istringstream good("the 3\ncat 1\n");
+    const Vocab v = Vocab::load(good, "<mem>");
+    CHECK(v.words() == std::vector<std::string>{"the", "cat"});
+    for (const char* bad : {"a\vb 1\n", "ok 1\na\fb 2\n", "a\rb 1\n"}) {
+        std::istringstream in(bad);
+        try {
+            (void)Vocab::load(in, "<mem>");
+            FAIL("expected io_error for " << bad);
+        } catch (const io_error& e) {
+            CHECK(e.path() == "<mem>");
+            CHECK_THAT(e.what(), Catch::Contains("ASCII whitespace"));
+        }
+    }
+}
+
+TEST_CASE("counting 10 million distinct tokens stays within the documented memory cap", "[vocab][memory]") {
+    // A stream no table could hold whole without pruning: every token is new. The counting table
+    // must never hold more than prune_at + 1 words nor more bytes than VocabCounter::memory_cap.
+    constexpr std::size_t kTokens = 10'000'000;
+    VocabOptions opts;
+    opts.min_count = 1;
+    opts.prune_at = std::size_t{1} << 18;
+    embedkit_test::DistinctTokens tokens(20240601, kTokens);
+    std::istream in(&tokens);
+    VocabCounter counter(opts);
+    counter.add_stream(in);
+
+    CHECK(counter.tokens_seen() == static_cast<std::int64_t>(kTokens));
+    CHECK(counter.peak_distinct_words() == opts.prune_at + 1);
+    CHECK(counter.distinct_words() <= opts.prune_at);
+    CHECK(counter.prunes() == kTokens / (opts.prune_at + 1));  // each pruning empties a table of count-1 words
+    const std::size_t cap = VocabCounter::memory_cap(opts.prune_at, embedkit_test::DistinctTokens::kTokenBytes);
+    INFO("peak " << counter.peak_memory_bytes() << " bytes, cap " << cap);
+    CHECK(counter.peak_memory_bytes() <= cap);
+    // The peak is real: the table did hold prune_at + 1 entries and their bytes.
+    CHECK(counter.peak_memory_bytes() >= (opts.prune_at + 1) * (24 + embedkit_test::DistinctTokens::kTokenBytes));
+    VocabOptions twice;
+    twice.min_count = 2;
+    CHECK(std::move(counter).finish(twice).empty());  // every token was seen once
+}
+
+TEST_CASE("VocabOptions: min_count and max_size are validated by name", "[vocab]") {
+    VocabOptions o;
+    o.min_count = -1;
+    CHECK_THROWS_WITH(validate(o), Catch::Contains("VocabOptions.min_count"));
+    o = {};
+    o.max_size = std::size_t{1} << 31;
+    CHECK_THROWS_AS(VocabCounter(o), invalid_options);
+    CHECK_THROWS_WITH(validate(o), Catch::Contains("VocabOptions.max_size"));
 }

@@ -62,8 +62,13 @@ public:
             discarded_ += begin_;
             begin_ = 0;
         }
-        if (buffer_.size() < n) buffer_.resize(std::max({n, buffer_.size() * 2, chunk_}));
         while (end_ < n && !eof_) {
+            // Full, and n is more than it holds: grow. The first buffer is small, so that reading
+            // a small input never touches (and page-faults in) a chunk-sized one.
+            if (end_ == buffer_.size()) {
+                const std::size_t doubled = buffer_.empty() ? std::min(chunk_, kFirstBuffer) : 2 * buffer_.size();
+                buffer_.resize(std::max(n, doubled));
+            }
             in_.read(buffer_.data() + end_, static_cast<std::streamsize>(buffer_.size() - end_));
             const auto got = static_cast<std::size_t>(in_.gcount());
             end_ += got;
@@ -119,6 +124,8 @@ public:
     }
 
 private:
+    static constexpr std::size_t kFirstBuffer = std::size_t{1} << 16;
+
     [[nodiscard]] std::size_t size() const noexcept { return end_ - begin_; }
 
     std::istream& in_;

@@ -63,11 +63,13 @@ EMBEDKIT_HOGWILD_INLINE void hogwild_adagrad_step(const S* u, S* w, S* acc, int 
     a += step.square();
 }
 
-/// Hints the processor to fetch `bytes` from `p` (a shared row about to be used) into the cache.
-/// Reads nothing itself, so it races with nobody; it lives here beside the accesses it prepares.
-inline void hogwild_prefetch(const void* p, std::size_t bytes) noexcept {
-    const char* c = static_cast<const char*>(p);
-    for (std::size_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(c + offset);
+/// AdaGrad on a shared row w with its shared accumulator row G, element-wise:
+/// G += g^2; w -= lr * g / (sqrt(G) + eps). The same arithmetic as adagrad_row_update.
+template <class S>
+EMBEDKIT_HOGWILD_INLINE void hogwild_adagrad(const S* g, S* w, S* accumulator, S lr, S eps, int n) noexcept {
+    const auto grad = ConstRowMap<S>(g, n).array();
+    RowMap<S>(accumulator, n).array() += grad.square();
+    RowMap<S>(w, n).array() -= lr * grad / (ConstRowMap<S>(accumulator, n).array().sqrt() + eps);
 }
 
 }  // namespace embedkit::detail

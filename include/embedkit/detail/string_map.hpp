@@ -136,8 +136,7 @@ public:
     /// Room for `n` keys without rehashing.
     void reserve(std::size_t n) {
         entries_.reserve(n);
-        std::size_t want = 16;
-        while (want < 2 * n) want *= 2;
+        const std::size_t want = slots_for(n);
         if (want > slots_.size()) rehash(want);
     }
 
@@ -149,24 +148,39 @@ public:
     }
 
     /// Removes every entry for which `pred(key, value)` is true; survivors keep their relative
-    /// order and the arena is compacted (memory is returned).
+    /// order and memory is returned. Compacts in place (survivors and their key bytes move towards
+    /// the front, which never overwrites a key not yet visited), so it never holds a second copy
+    /// of the table: only the shrunk buffers are allocated while the old ones exist.
     template <class Pred>
     void erase_if(Pred&& pred) {
-        StringMap kept;
-        std::size_t survivors = 0;
+        std::size_t kept = 0;
+        std::size_t arena_used = 0;
         for (std::size_t i = 0; i < entries_.size(); ++i) {
-            if (!pred(key(i), entries_[i].value)) ++survivors;
+            Entry& e = entries_[i];
+            if (pred(std::string_view(arena_.data() + e.offset, e.length), e.value)) continue;
+            std::memmove(arena_.data() + arena_used, arena_.data() + e.offset, e.length);
+            e.offset = arena_used;
+            arena_used += e.length;
+            if (kept != i) entries_[kept] = std::move(e);
+            ++kept;
         }
-        kept.reserve(survivors);
-        for (std::size_t i = 0; i < entries_.size(); ++i) {
-            if (!pred(key(i), entries_[i].value)) kept.try_emplace(key(i), std::move(entries_[i].value));
-        }
-        *this = std::move(kept);
+        entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(kept), entries_.end());
+        entries_.shrink_to_fit();
+        arena_.resize(arena_used);
+        arena_.shrink_to_fit();
+        rehash(slots_for(kept));
     }
 
     /// Bytes held by the table (slots, entries and key arena), for tests and diagnostics.
     [[nodiscard]] std::size_t memory_bytes() const noexcept {
         return slots_.capacity() * sizeof(std::uint64_t) + entries_.capacity() * sizeof(Entry) + arena_.capacity();
+    }
+
+    /// An upper bound of memory_bytes() for a map that never held more than `entries` keys of
+    /// `key_bytes` bytes in total at once: every buffer at most doubles past what it holds, and
+    /// the slots stay at most half full (so fewer than 4 slots per entry).
+    [[nodiscard]] static constexpr std::size_t memory_bound(std::size_t entries, std::size_t key_bytes) noexcept {
+        return 4 * (entries + 4) * sizeof(std::uint64_t) + 2 * (entries + 1) * sizeof(Entry) + 2 * key_bytes + 64;
     }
 
 private:
@@ -185,6 +199,13 @@ private:
     }
 
     void grow() { rehash(slots_.empty() ? 16 : slots_.size() * 2); }
+
+    // Slots for n entries: a power of two, at least 16 and at least 2n.
+    [[nodiscard]] static std::size_t slots_for(std::size_t n) noexcept {
+        std::size_t slots = 16;
+        while (slots < 2 * n) slots *= 2;
+        return slots;
+    }
 
     void rehash(std::size_t slot_count) {
         std::vector<std::uint64_t> slots(slot_count, 0);

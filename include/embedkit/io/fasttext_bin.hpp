@@ -21,6 +21,7 @@
 #include "embedkit/text/subwords.hpp"
 #include "embedkit/types.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -120,6 +121,24 @@ inline void read_fasttext_matrix_shape(BinaryReader& in, std::int64_t rows, std:
     }
 }
 
+/// Reads a rows x cols float32 matrix into `m`. With the input's size unknown (a pipe) nothing
+/// has checked the header's sizes against the data yet, so the matrix starts at most 32 MiB and
+/// doubles as rows arrive: a lying header fails as a truncated file, not as a huge allocation.
+template <class Scalar>
+void read_float_rows(BinaryReader& in, RowMatrix<Scalar>& m, std::int64_t rows, std::int64_t cols, bool size_known,
+                     const char* what) {
+    const std::int64_t row_bytes = cols * static_cast<std::int64_t>(sizeof(Scalar));
+    const std::int64_t first = size_known ? rows : std::min(rows, std::max<std::int64_t>(1, (std::int64_t{32} << 20) / row_bytes));
+    m.resize(static_cast<Eigen::Index>(first), static_cast<Eigen::Index>(cols));
+    std::int64_t done = 0;
+    while (done < rows) {
+        if (done == m.rows()) m.conservativeResize(static_cast<Eigen::Index>(std::min(rows, 2 * done)), m.cols());
+        const std::int64_t take = m.rows() - done;
+        in.values<float>(m.data() + done * cols, static_cast<std::size_t>(take * cols), what);
+        done += take;
+    }
+}
+
 /// Reads and discards n float32 values (chunk by chunk).
 inline void skip_floats(BinaryReader& in, std::uint64_t n, const char* what) {
     std::vector<float> chunk(static_cast<std::size_t>(std::min<std::uint64_t>(n, 1 << 16)));
@@ -177,7 +196,9 @@ template <class Scalar = float>
     if (h.version > 0) pruneidx_size = in.value<std::int64_t>("the pruned-index size");
     if (pruneidx_size != -1) in.fail("pruned (quantized) fastText models are not supported");
     std::vector<std::pair<std::string, std::int64_t>> counts;
-    counts.reserve(static_cast<std::size_t>(nwords));
+    // An entry takes at least 11 bytes (a byte, '\0', count, type): reserve no more than the data holds.
+    counts.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(
+        static_cast<std::uint64_t>(nwords), file_bytes ? *file_bytes / 11 : std::uint64_t{1} << 16)));
     for (std::int32_t i = 0; i < size; ++i) {
         std::string word = in.zstring(std::size_t{1} << 16, "a dictionary word");
         const auto count = in.value<std::int64_t>("a word count");
@@ -200,8 +221,8 @@ template <class Scalar = float>
     detail::read_fasttext_matrix_shape(in, input_rows, h.dim, "the input matrix", file_bytes);
     // Without n-grams the bucket rows are never used: read the word rows only.
     const std::int64_t kept_rows = sub.enabled() ? input_rows : nwords;
-    RowMatrix<Scalar> input(static_cast<Eigen::Index>(kept_rows), static_cast<Eigen::Index>(h.dim));
-    in.values<float>(input.data(), static_cast<std::size_t>(input.size()), "the input matrix");
+    RowMatrix<Scalar> input;
+    detail::read_float_rows(in, input, kept_rows, h.dim, file_bytes.has_value(), "the input matrix");
     if (kept_rows < input_rows) {
         detail::skip_floats(in, static_cast<std::uint64_t>(input_rows - kept_rows) * static_cast<std::uint64_t>(h.dim),
                             "the input matrix");

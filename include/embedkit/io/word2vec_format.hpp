@@ -616,14 +616,16 @@ inline std::ifstream open_for_reading(const std::string& path) {
 }
 
 /// Buffered output: values are formatted into a large block that goes to the stream in one write.
+/// The block starts small and doubles up to kBlock, so small files never touch a large buffer.
 class BlockWriter {
 public:
-    explicit BlockWriter(std::ostream& out) : out_(out), block_(kBlock + kSlack) {}
+    explicit BlockWriter(std::ostream& out) : out_(out), block_(kFirstBlock) {}
 
-    /// Room for at least `n` more bytes (n <= kSlack, or any n when the block is empty).
+    /// Room for at least `n` more bytes.
     char* reserve(std::size_t n) {
         if (used_ + n > block_.size()) {
-            flush();
+            if (block_.size() < kBlock) block_.resize(std::max(used_ + n, std::min(kBlock, 2 * block_.size())));
+            if (used_ + n > block_.size()) flush();
             if (n > block_.size()) block_.resize(n);
         }
         return block_.data() + used_;
@@ -644,7 +646,7 @@ public:
 
 private:
     static constexpr std::size_t kBlock = std::size_t{1} << 20;
-    static constexpr std::size_t kSlack = 4096;
+    static constexpr std::size_t kFirstBlock = std::size_t{1} << 13;
     std::ostream& out_;
     std::vector<char> block_;
     std::size_t used_ = 0;
@@ -718,6 +720,19 @@ void write_binary_records(BlockWriter& out, const WordVectors<S>& vectors) {
     }
 }
 
+/// The header and the records, in `format` (automatic means text); stream errors are the caller's to check.
+template <class S>
+void write_vector_file(std::ostream& out, const WordVectors<S>& vectors, VectorFormat format) {
+    BlockWriter writer(out);
+    writer.append(std::to_string(vectors.size()) + " " + std::to_string(vectors.dim()) + "\n");
+    if (format == VectorFormat::binary) {
+        write_binary_records(writer, vectors);
+    } else {
+        write_text_records(writer, vectors);
+    }
+    writer.flush();
+}
+
 }  // namespace detail
 
 /// Reads a word2vec vector file (text or binary) from `in`; `source_name` names it in errors.
@@ -747,8 +762,11 @@ template <class Scalar = float>
             format == VectorFormat::binary ? 4 * header.dim + 2 : 2 * header.dim + 1);
         initial = std::min<std::int64_t>(initial, static_cast<std::int64_t>(rest / min_record + 1));
     } else {
-        const auto rows_in_32mib = static_cast<std::int64_t>((std::size_t{32} << 20) /
-                                                             (static_cast<std::size_t>(header.dim) * sizeof(Scalar)));
+        // Per row: its values, its word, and up to 4 slots of the duplicate check (WordPositions).
+        // Counting the values alone let "10000001 1" from a pipe reserve 600 MB of words and
+        // slots (found by fuzzing).
+        const std::size_t row_bytes = static_cast<std::size_t>(header.dim) * sizeof(Scalar) + sizeof(std::string) + 64;
+        const auto rows_in_32mib = static_cast<std::int64_t>((std::size_t{32} << 20) / row_bytes);
         initial = std::min<std::int64_t>(initial, std::max<std::int64_t>(rows_in_32mib, 1));
     }
     detail::RowSink<Scalar> sink(header.dim, initial, wanted);
@@ -800,14 +818,7 @@ template <class Scalar>
 void write_word2vec(std::ostream& out, const std::string& sink_name, const WordVectors<Scalar>& vectors,
                     VectorFormat format = VectorFormat::text) {
     detail::check_writable(vectors);
-    detail::BlockWriter writer(out);
-    writer.append(std::to_string(vectors.size()) + " " + std::to_string(vectors.dim()) + "\n");
-    if (format == VectorFormat::binary) {
-        detail::write_binary_records(writer, vectors);
-    } else {
-        detail::write_text_records(writer, vectors);
-    }
-    writer.flush();
+    detail::write_vector_file(out, vectors, format);
     out.flush();
     if (!out) throw io_error(sink_name, "write failed");
 }
@@ -824,8 +835,8 @@ void write_word2vec(const std::string& path, const WordVectors<Scalar>& vectors,
     }
     detail::check_writable(vectors);
     detail::AtomicFileWriter file(path);
-    write_word2vec(file.stream(), path, vectors, format);
-    file.commit();
+    detail::write_vector_file(file.stream(), vectors, format);
+    file.commit();  // reports any write error with its reason
 }
 
 }  // namespace embedkit

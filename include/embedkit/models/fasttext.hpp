@@ -422,6 +422,12 @@ FastTextModel<Scalar> FastTextModel<Scalar>::load(const std::string& path) {
     if (stored < 0 || stored > buckets || (dense && stored != 0)) in.fail("invalid stored bucket count " + std::to_string(stored));
     const std::int64_t bucket_rows = dense ? buckets : stored;
     if (words + bucket_rows > std::numeric_limits<std::int32_t>::max()) in.fail("more than 2^31-1 input rows");
+    // Each word takes at least 13 bytes (length, a byte, count), each stored bucket 4: a header
+    // that announces more than the file holds fails here, before anything is allocated for it.
+    if (size && in.offset() + static_cast<std::uint64_t>(words) * 13 + static_cast<std::uint64_t>(stored) * 4 > *size) {
+        in.fail("truncated file: the header announces " + std::to_string(words) + " words and " +
+                std::to_string(stored) + " stored buckets, more than the file holds");
+    }
     std::vector<std::pair<std::string, std::int64_t>> counts;
     for (std::int64_t i = 0; i < words; ++i) {
         const auto len = in.value<std::uint32_t>("a word length");

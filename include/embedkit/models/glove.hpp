@@ -8,6 +8,7 @@
 #include "embedkit/core/word_vectors.hpp"
 #include "embedkit/detail/hogwild.hpp"
 #include "embedkit/detail/parallel.hpp"
+#include "embedkit/detail/prefetch.hpp"
 #include "embedkit/detail/parallel_shuffle.hpp"
 #include "embedkit/detail/progress_clock.hpp"
 #include "embedkit/detail/rng.hpp"
@@ -206,12 +207,11 @@ private:
     }
 
     void prefetch(const GloveCell& cell) const noexcept {
-        const std::size_t bytes = static_cast<std::size_t>(stride_) * sizeof(S);
-        hogwild_prefetch(word_.row(cell.row).data(), bytes);
-        hogwild_prefetch(context_.row(cell.col).data(), bytes);
+        prefetch_row(word_.row(cell.row).data(), stride_);
+        prefetch_row(context_.row(cell.col).data(), stride_);
         if (cell.row != cell.col) {
-            hogwild_prefetch(word_.row(cell.col).data(), bytes);
-            hogwild_prefetch(context_.row(cell.row).data(), bytes);
+            prefetch_row(word_.row(cell.col).data(), stride_);
+            prefetch_row(context_.row(cell.row).data(), stride_);
         }
     }
 

@@ -247,15 +247,18 @@ void add_updates(std::vector<typename PairWorkspace<S>::Entry>& list, const std:
 /// Applies the queued gradient rows (times `scale`) to the shared table: SGD row by row in queue
 /// order (the same as one step with each id's summed gradient, up to rounding); AdaGrad sums the
 /// rows of each id first (in queue order) and takes one step per distinct id. The Hogwild writes
-/// go through sgd_row_update / adagrad_row_update.
+/// go through hogwild_axpy / hogwild_adagrad (the arithmetic of sgd_row_update /
+/// adagrad_row_update), so ThreadSanitizer's one suppression covers them.
 template <class S>
 void apply_updates(std::vector<typename PairWorkspace<S>::Entry>& list, RowMatrix<S>& table, RowMatrix<S>* accumulators,
                    S lr, S scale, RowVector<S>& sum) {
     using Entry = typename PairWorkspace<S>::Entry;
     const Eigen::Index dim = table.cols();
     using ConstMap = Eigen::Map<const RowVector<S>>;
+    const auto n = static_cast<int>(dim);
     if (accumulators == nullptr) {
-        for (const Entry& e : list) sgd_row_update(table.row(e.id), ConstMap(e.grad, dim), lr * scale);
+        const S step = -(lr * scale);  // w -= lr * scale * g, exactly
+        for (const Entry& e : list) hogwild_axpy(step, e.grad, table.row(e.id).data(), n);
         list.clear();
         return;
     }
@@ -269,7 +272,7 @@ void apply_updates(std::vector<typename PairWorkspace<S>::Entry>& list, RowMatri
         std::size_t end = k + 1;
         for (; end < list.size() && list[end].id == id; ++end) sum += ConstMap(list[end].grad, dim);
         sum *= scale;
-        adagrad_row_update(table.row(id), sum, accumulators->row(id), lr, S(1e-10));
+        hogwild_adagrad(sum.data(), table.row(id).data(), accumulators->row(id).data(), lr, S(1e-10), n);
         k = end;
     }
     list.clear();

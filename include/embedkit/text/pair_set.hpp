@@ -97,6 +97,11 @@ enum class PairKeys {
     tokens,     ///< every field is a key (any text without spaces); rows in descending frequency
 };
 
+/// With PairKeys::ids the rows are 0..largest id, named by number, whether or not an id occurs:
+/// the largest id may be at most kMaxPairIdSlack + 16 x (distinct ids). A file with sparse ids
+/// (product numbers) would otherwise make billions of rows; read such files with tokens.
+inline constexpr std::int64_t kMaxPairIdSlack = std::int64_t{1} << 22;
+
 /// Options of read_pairs / parse_pairs. C++20: `{.keys = PairKeys::tokens}`.
 struct PairsFileOptions {
     /// automatic picks ids when every field is an integer in [0, 2^31 - 1) and the largest is
@@ -133,8 +138,9 @@ struct PairKeySpace {
     std::vector<std::int64_t> counts;
     bool all_ids = true;
     std::int64_t max_id = -1;
+    std::uint64_t max_id_line = 0;
 
-    TokenId add(std::string_view key) {
+    TokenId add(std::string_view key, std::uint64_t line) {
         const auto [id, inserted] = index.try_emplace(key, static_cast<TokenId>(counts.size()));
         if (inserted) {
             if (counts.size() >= static_cast<std::size_t>(std::numeric_limits<TokenId>::max())) {
@@ -143,7 +149,10 @@ struct PairKeySpace {
             counts.push_back(0);
             const std::int64_t v = parse_pair_id(key);
             if (v < 0) all_ids = false;
-            max_id = std::max(max_id, v);
+            if (v > max_id) {
+                max_id = v;
+                max_id_line = line;
+            }
         }
         const TokenId result = *id;
         ++counts[static_cast<std::size_t>(result)];
@@ -179,7 +188,7 @@ struct PairKeySpace {
 /// trailing '\r' ignored, blank lines skipped. With tokens, rows are ordered by descending count
 /// (ties: first appearance). `source` names the input in errors. Throws io_error naming the
 /// source and line on a line with another number of fields or, with PairKeys::ids, a field that
-/// is not an id.
+/// is not an id or an id too large for the number of distinct ids (see kMaxPairIdSlack).
 [[nodiscard]] inline PairSet parse_pairs(std::istream& in, const std::string& source, const PairsFileOptions& options = {}) {
     validate(options);
     detail::PairKeySpace left, right_own;
@@ -214,10 +223,21 @@ struct PairKeySpace {
                 }
             }
         }
-        anchors.push_back(left.add(fields[0]));
-        positives.push_back(right.add(fields[1]));
+        anchors.push_back(left.add(fields[0], line_no));
+        positives.push_back(right.add(fields[1], line_no));
     }
     if (in.bad()) throw io_error(source, line_no, "read error");
+    if (options.keys == PairKeys::ids) {
+        for (const detail::PairKeySpace* space : {&left, &right}) {
+            const auto distinct = static_cast<std::int64_t>(space->counts.size());
+            if (space->max_id > kMaxPairIdSlack + 16 * distinct) {
+                throw io_error(source, space->max_id_line,
+                               "id " + std::to_string(space->max_id) + " would make " + std::to_string(space->max_id + 1) +
+                                   " rows for " + std::to_string(distinct) + " distinct ids (at most 2^22 + 16 x " +
+                                   "distinct ids are allowed); read sparse ids as tokens");
+            }
+        }
+    }
 
     auto as_ids = [&](const detail::PairKeySpace& space) {
         if (options.keys != PairKeys::automatic) return options.keys == PairKeys::ids;

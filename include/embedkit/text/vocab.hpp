@@ -85,9 +85,11 @@ public:
     /// separated by one space or tab; a trailing '\r' is ignored. Ids follow the file order and
     /// no word is dropped. `total_tokens_seen()` equals `total_count()` (the file has no more).
     /// io_error naming the file and line on a malformed line: an empty line, a missing,
-    /// non-numeric, negative or out-of-range count, or a duplicate word. An empty file is an
-    /// empty vocabulary.
+    /// non-numeric, negative or out-of-range count, a word with other ASCII whitespace (\v \f
+    /// \r inside it), or a duplicate word. An empty file is an empty vocabulary.
     [[nodiscard]] static Vocab load(const std::string& path);
+    /// As `load(path)`, reading `in`; `source_name` names it in errors.
+    [[nodiscard]] static Vocab load(std::istream& in, const std::string& source_name);
 
     [[nodiscard]] std::size_t size() const noexcept { return words_.size(); }
     [[nodiscard]] bool empty() const noexcept { return words_.empty(); }
@@ -125,12 +127,17 @@ private:
         return static_cast<std::size_t>(id);
     }
 
+    [[nodiscard]] static bool has_ascii_space(std::string_view word) noexcept {
+        for (const char c : word) {
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r') return true;
+        }
+        return false;
+    }
+
     static void check_word(std::string_view word) {
         if (word.empty()) throw invalid_argument("Vocab: empty word");
-        for (const char c : word) {
-            if (c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r') {
-                throw invalid_argument("Vocab: word contains ASCII whitespace: '" + std::string(word) + "'");
-            }
+        if (has_ascii_space(word)) {
+            throw invalid_argument("Vocab: word contains ASCII whitespace: '" + std::string(word) + "'");
         }
     }
 
@@ -194,7 +201,11 @@ public:
         ++seen_;
         const auto [count, inserted] = table_.try_emplace(word, 0);
         ++*count;
-        if (inserted && opts_.prune_at > 0 && table_.size() > opts_.prune_at) prune();
+        if (inserted) {
+            peak_words_ = std::max(peak_words_, table_.size());
+            peak_bytes_ = std::max(peak_bytes_, table_.memory_bytes());
+            if (opts_.prune_at > 0 && table_.size() > opts_.prune_at) prune();
+        }
     }
 
     void add_sentence(const std::vector<std::string_view>& words) {
@@ -210,6 +221,20 @@ public:
 
     /// Distinct words in the counting table now (at most prune_at, when prune_at > 0).
     [[nodiscard]] std::size_t distinct_words() const noexcept { return table_.size(); }
+    /// The most distinct words the table has held at once: at most prune_at + 1 (pruning starts
+    /// when a word beyond prune_at arrives), when prune_at > 0.
+    [[nodiscard]] std::size_t peak_distinct_words() const noexcept { return peak_words_; }
+    /// Bytes the counting table holds now (slots, entries, word bytes; capacities, not sizes).
+    [[nodiscard]] std::size_t memory_bytes() const noexcept { return table_.memory_bytes(); }
+    /// The most bytes the table has held so far; never more than memory_cap(prune_at, longest word).
+    [[nodiscard]] std::size_t peak_memory_bytes() const noexcept { return peak_bytes_; }
+
+    /// The documented bound of peak_memory_bytes() with `prune_at` > 0 when no word is longer than
+    /// `max_word_bytes` (the tokenizer's max_token_bytes, 100 by default): about
+    /// (prune_at + 1) x (80 + 2 x max_word_bytes) bytes. See docs/text.md.
+    [[nodiscard]] static constexpr std::size_t memory_cap(std::size_t prune_at, std::size_t max_word_bytes) noexcept {
+        return detail::StringMap<std::int64_t>::memory_bound(prune_at + 1, (prune_at + 1) * max_word_bytes);
+    }
     /// Tokens counted so far, including those of pruned words.
     [[nodiscard]] std::int64_t tokens_seen() const noexcept { return seen_; }
     /// Times the table was pruned.
@@ -250,6 +275,8 @@ private:
     std::int64_t seen_ = 0;
     std::int64_t threshold_ = 0;
     std::size_t prunes_ = 0;
+    std::size_t peak_words_ = 0;
+    std::size_t peak_bytes_ = 0;
 };
 
 inline Vocab Vocab::build(std::istream& in, const VocabOptions& opts, const TokenizerOptions& tokenizer) {
@@ -292,6 +319,10 @@ inline Vocab Vocab::from_counts(std::vector<std::pair<std::string, std::int64_t>
 inline Vocab Vocab::load(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw io_error(path, "cannot open for reading");
+    return load(in, path);
+}
+
+inline Vocab Vocab::load(std::istream& in, const std::string& path) {
     Vocab v;
     std::string line;
     std::uint64_t line_no = 0;
@@ -303,6 +334,7 @@ inline Vocab Vocab::load(const std::string& path) {
         if (sep == std::string::npos) throw io_error(path, line_no, "missing count after the word");
         if (sep == 0) throw io_error(path, line_no, "empty word");
         const std::string_view word(line.data(), sep);
+        if (has_ascii_space(word)) throw io_error(path, line_no, "the word contains ASCII whitespace (\\v, \\f or \\r)");
         const std::string_view text = std::string_view(line).substr(sep + 1);
         if (text.empty()) throw io_error(path, line_no, "missing count after the word");
         if (text.front() == '-') throw io_error(path, line_no, "negative count '" + std::string(text) + "'");
