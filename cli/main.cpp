@@ -1,6 +1,7 @@
 // embedkit: train, query and evaluate embeddings from the command line.
 
 #include "command.hpp"
+#include "stop_signals.hpp"
 
 #include <embedkit/errors.hpp>
 #include <embedkit/version.hpp>
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
         if (std::fflush(stdout) != 0) {
             throw embedkit::io_error("<stdout>", std::string("write failed: ") + std::strerror(errno));
         }
+    } catch (const embedkit::cli::Exit& e) {
+        return e.status;
     } catch (const CLI::ParseError& e) {
         // --help and --version are "errors" with status 0; every usage error exits 1, like any
         // other bad input (CLI11's own codes, 104 to 114, would tell scripts nothing more).

@@ -42,16 +42,36 @@ const RegisterCommand registration{[](CLI::App& app) {
     cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
     cmd->add_option("--save-vocab", args->save_vocab, "Also write the vocabulary with counts ('word count' lines)");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress output");
+    cmd->add_option("--checkpoint", args->checkpoint,
+                    "Save the whole training state to FILE periodically and when stopped by SIGINT/SIGTERM");
+    cmd->add_option("--checkpoint-every", args->checkpoint_every,
+                    "Seconds between checkpoints (default 600; 0: only when stopped)");
+    cmd->add_option("--resume", args->resume,
+                    "Continue the run saved in this checkpoint (its options; the same --input)");
     for (const auto& m : train_models()) {
         if (m.add_options) m.add_options(*cmd);
     }
-    cmd->callback([args] {
+    cmd->callback([args, cmd] {
+        for (const CLI::Option* option : cmd->get_options()) {
+            if (option->count() > 0) args->given.insert(option->get_name());
+        }
         if (args->format != "vec" && args->format != "bin") {
             throw invalid_options("--format: unknown format '" + args->format + "' (expected vec or bin)");
         }
+        if (args->checkpoint_every && args->checkpoint.empty()) {
+            throw invalid_options("--checkpoint-every needs --checkpoint FILE");
+        }
+        if (args->checkpoint_every && !(*args->checkpoint_every >= 0)) {
+            throw invalid_options("--checkpoint-every must be >= 0 (got " + std::to_string(*args->checkpoint_every) + ")");
+        }
         for (const auto& m : train_models()) {
             for (const auto& n : m.names) {
-                if (n == args->model) return m.run(*args);
+                if (n != args->model) continue;
+                if (!m.checkpoints && (!args->checkpoint.empty() || !args->resume.empty())) {
+                    throw invalid_options("--checkpoint and --resume are not available for --model " + n +
+                                          " (only skipgram, cbow, fasttext and fasttext-cbow)");
+                }
+                return m.run(*args);
             }
         }
         throw invalid_options("--model: unknown model '" + args->model + "' (expected one of " + model_names() + ")");

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,10 @@ struct TrainArgs {
     unsigned threads = 0;
     std::uint64_t seed = 1;
     bool quiet = false;
+    std::string checkpoint;                 ///< --checkpoint FILE
+    std::optional<double> checkpoint_every;  ///< --checkpoint-every SECONDS
+    std::string resume;                     ///< --resume FILE
+    std::set<std::string> given;            ///< the flags on the command line ("--dim", ...)
 };
 
 struct TrainModel {
@@ -37,6 +42,8 @@ struct TrainModel {
     /// Adds the model's own flags (called once when the command is built).
     std::function<void(CLI::App&)> add_options;
     std::function<void(const TrainArgs&)> run;
+    /// Whether the trainer writes checkpoints and resumes (--checkpoint, --resume).
+    bool checkpoints = false;
 };
 
 inline std::vector<TrainModel>& train_models() {

@@ -4,8 +4,10 @@
 
 #include "input_file.hpp"
 #include "progress_printer.hpp"
+#include "stop_signals.hpp"
 #include "train_command.hpp"
 
+#include <embedkit/io/checkpoint.hpp>
 #include <embedkit/io/word2vec_format.hpp>
 #include <embedkit/models/fasttext.hpp>
 #include <embedkit/models/word2vec.hpp>
@@ -14,11 +16,14 @@
 
 #include <fmt/core.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <type_traits>
 
 namespace embedkit::cli {
 namespace {
@@ -53,7 +58,118 @@ FastTextArgs& fasttext_args() {
 
 bool is_fasttext(const std::string& model) { return model == "fasttext" || model == "fasttext-cbow"; }
 
+/// Where the run writes checkpoints: --checkpoint (or, when resuming without it, the checkpoint
+/// it resumed from), every --checkpoint-every seconds (default 600).
+CheckpointOptions checkpoint_options(const TrainArgs& a) {
+    CheckpointOptions c;
+    c.path = !a.checkpoint.empty() ? a.checkpoint : a.resume;
+    if (!c.path.empty()) c.every_seconds = a.checkpoint_every.value_or(600.0);
+    return c;
+}
+
+/// Trains (or resumes) with the stop flag of SIGINT/SIGTERM (a StopOnSignals must be alive). A
+/// run stopped by a signal writes no output, says where its checkpoint is, and exits with 128 +
+/// the signal number; so does one stopped before its training began.
+template <class Train>
+auto run_stoppable(const TrainArgs& a, const CheckpointOptions& checkpoint, Train&& train) {
+    if (StopOnSignals::stopped()) {
+        fmt::print(stderr, "embedkit: interrupted before training began\n");
+        throw Exit{StopOnSignals::exit_status()};
+    }
+    try {
+        return train(StopOnSignals::flag());
+    } catch (const cancelled&) {
+        if (!StopOnSignals::stopped()) throw;
+        if (!checkpoint.path.empty()) {
+            fmt::print(stderr,
+                       "embedkit: interrupted; the training state is saved in {}\n"
+                       "continue with: embedkit train --resume {} --input {} --output {}\n",
+                       checkpoint.path, checkpoint.path, a.input, a.output);
+        } else {
+            fmt::print(stderr, "embedkit: interrupted (no --checkpoint: nothing saved)\n");
+        }
+        throw Exit{StopOnSignals::exit_status()};
+    }
+}
+
+/// Writes the vectors (and the model, for fastText) and the summary.
+template <class Model>
+void write_outputs(const TrainArgs& a, const Model& model, const Vocab& vocab, const Corpus& corpus, int epochs,
+                   int dim, std::chrono::steady_clock::time_point start) {
+    const VectorFormat format = a.format == "bin" ? VectorFormat::binary : VectorFormat::text;
+    if constexpr (std::is_same_v<Model, FastTextModel<float>>) {
+        write_word2vec(a.output, model.vectors(a.threads), format);
+        const std::string& save_model = fasttext_args().save_model;
+        if (!save_model.empty()) model.save(save_model);
+        if (!a.quiet) {
+            fmt::print(stderr, "n-grams: {}..{} characters, {} of {} buckets used\n", model.subwords().minn,
+                       model.subwords().maxn, model.stored_buckets().size(), model.subwords().buckets);
+        }
+    } else {
+        write_word2vec(a.output, model.vectors(), format);
+    }
+    if (!a.save_vocab.empty()) vocab.save(a.save_vocab);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!a.quiet) {
+        fmt::print(stderr, "done: {} tokens x {} epochs, {} words x {} dims in {:.1f} s; wrote {}\n",
+                   corpus.token_count(), epochs, vocab.size(), dim, seconds, a.output);
+    }
+}
+
+/// --resume FILE: the options, vocabulary and state come from the checkpoint; the corpus is
+/// --input again, encoded with the checkpoint's vocabulary.
+void resume_run(const TrainArgs& a) {
+    const StopOnSignals signals;
+    static const std::set<std::string> allowed = {"--model",    "--input",      "--output",           "--format",
+                                                  "--save-vocab", "--save-model", "--checkpoint",       "--checkpoint-every",
+                                                  "--resume",   "--quiet",      "-q"};
+    for (const std::string& flag : a.given) {
+        if (allowed.count(flag) == 0) {
+            throw invalid_options(flag + ": a resumed run takes its options from the checkpoint " + a.resume);
+        }
+    }
+    const Checkpoint<float> header = read_checkpoint<float>(a.resume, /*header_only=*/true);
+    const bool fasttext = header.model == "fasttext";
+    if (a.given.count("--model") > 0 && is_fasttext(a.model) != fasttext) {
+        throw invalid_options("--model " + a.model + ": " + a.resume + " is a checkpoint of a " + header.model + " run");
+    }
+    if (!fasttext && !fasttext_args().save_model.empty()) {
+        throw invalid_options("--save-model: " + a.resume + " is a checkpoint of a word2vec run, not fastText");
+    }
+    check_writable(a.output);
+    check_writable(a.save_vocab);
+    check_writable(fasttext_args().save_model);
+    check_writable(a.checkpoint);
+    const auto start = std::chrono::steady_clock::now();
+    const Vocab vocab = read_checkpoint_vocab(a.resume);
+    const InputFile input(a.input);
+    const Corpus corpus = Corpus::encode_file(input.path(), vocab);
+    const int epochs = std::stoi(header.setting("epochs", a.resume));
+    if (!a.quiet) {
+        fmt::print(stderr, "resuming {} from {}: {} of {} tokens ({} epochs) done\n", header.model, a.resume,
+                   header.state.processed, static_cast<std::uint64_t>(epochs) * corpus.token_count(), epochs);
+    }
+    auto printer = std::make_shared<ProgressPrinter>(fasttext ? "fasttext" : "word2vec", a.quiet);
+    ResumeOptions r;
+    r.progress = [printer](const TrainingProgress& p) { return (*printer)(p); };
+    r.progress_interval = printer->interval();
+    r.checkpoint = checkpoint_options(a);
+    run_stoppable(a, r.checkpoint, [&](const std::atomic<bool>* stop) {
+        r.stop_requested = stop;
+        if (fasttext) {
+            const auto model = resume_fasttext<float>(a.resume, corpus.view(), r);
+            write_outputs(a, model, vocab, corpus, epochs, static_cast<int>(model.dim()), start);
+        } else {
+            const auto model = resume_word2vec<float>(a.resume, corpus.view(), r);
+            write_outputs(a, model, vocab, corpus, model.options.epochs, model.options.dim, start);
+        }
+        return 0;
+    });
+}
+
 void run_word2vec(const TrainArgs& a) {
+    if (!a.resume.empty()) return resume_run(a);
+    const StopOnSignals signals;
     const Word2VecArgs& w = word2vec_args();
     Word2VecOptions o;
     o.architecture = a.model == "cbow" || a.model == "fasttext-cbow" ? Word2VecArchitecture::cbow
@@ -71,6 +187,7 @@ void run_word2vec(const TrainArgs& a) {
     o.cbow_mean = !w.cbow_sum;
     o.shared_negatives = w.shared_negatives;
     o.negative_power = w.negative_power;
+    o.checkpoint = checkpoint_options(a);
     validate(o);
     const FastTextArgs& f = fasttext_args();
     FastTextOptions ft;
@@ -91,6 +208,7 @@ void run_word2vec(const TrainArgs& a) {
     check_writable(a.output);
     check_writable(a.save_vocab);
     check_writable(f.save_model);
+    check_writable(o.checkpoint.path);
 
     const auto start = std::chrono::steady_clock::now();
     const InputFile input(a.input);
@@ -110,27 +228,20 @@ void run_word2vec(const TrainArgs& a) {
     auto printer = std::make_shared<ProgressPrinter>(a.model, a.quiet);
     o.progress = [printer](const TrainingProgress& p) { return (*printer)(p); };
     o.progress_interval = printer->interval();
-    const VectorFormat format = a.format == "bin" ? VectorFormat::binary : VectorFormat::text;
-    if (is_fasttext(a.model)) {
-        ft.word2vec.progress = o.progress;
-        ft.word2vec.progress_interval = o.progress_interval;
-        const FastTextModel<float> model = train_fasttext<float>(vocab, corpus.view(), ft);
-        write_word2vec(a.output, model.vectors(a.threads), format);
-        if (!f.save_model.empty()) model.save(f.save_model);
-        if (!a.quiet) {
-            fmt::print(stderr, "n-grams: {}..{} characters, {} of {} buckets used\n", model.subwords().minn,
-                       model.subwords().maxn, model.stored_buckets().size(), model.subwords().buckets);
+    run_stoppable(a, o.checkpoint, [&](const std::atomic<bool>* stop) {
+        o.stop_requested = stop;
+        if (is_fasttext(a.model)) {
+            ft.word2vec.progress = o.progress;
+            ft.word2vec.progress_interval = o.progress_interval;
+            ft.word2vec.stop_requested = stop;
+            const FastTextModel<float> model = train_fasttext<float>(vocab, corpus.view(), ft);
+            write_outputs(a, model, vocab, corpus, o.epochs, o.dim, start);
+        } else {
+            const Word2VecModel<float> model = train_word2vec<float>(vocab, corpus.view(), o);
+            write_outputs(a, model, vocab, corpus, o.epochs, o.dim, start);
         }
-    } else {
-        const Word2VecModel<float> model = train_word2vec<float>(vocab, corpus.view(), o);
-        write_word2vec(a.output, model.vectors(), format);
-    }
-    if (!a.save_vocab.empty()) vocab.save(a.save_vocab);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!a.quiet) {
-        fmt::print(stderr, "done: {} tokens x {} epochs, {} words x {} dims in {:.1f} s; wrote {}\n",
-                   corpus.token_count(), o.epochs, vocab.size(), o.dim, seconds, a.output);
-    }
+        return 0;
+    });
 }
 
 const RegisterTrainModel registration{TrainModel{
@@ -166,6 +277,7 @@ const RegisterTrainModel registration{TrainModel{
                      "(as fastText and gensim) instead of once per centre word");
     },
     run_word2vec,
+    /*checkpoints=*/true,
 }};
 
 }  // namespace

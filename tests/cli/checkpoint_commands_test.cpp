@@ -1,0 +1,143 @@
+// embedkit train --checkpoint / --resume end to end: a run interrupted by SIGINT or SIGTERM writes
+// a checkpoint and no output, exits with 128 + the signal, and --resume finishes it with output
+// byte-identical to a run never interrupted (one thread, fixed seed).
+
+#include <embedkit/detail/rng.hpp>
+#include <embedkit/io/checkpoint.hpp>
+
+#include <catch2/catch.hpp>
+
+#include "support/run_command.hpp"
+#include "support/temp_dir.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+using namespace embedkit;
+namespace fs = std::filesystem;
+using embedkit::testing::run_cli;
+using embedkit::testing::run_command;
+using embedkit::testing::shell_quote;
+using embedkit::testing::TempDir;
+
+namespace {
+
+/// About 600,000 tokens over 2,000 words: long enough to interrupt mid-training.
+void write_corpus(const std::string& path) {
+    std::ofstream out(path, std::ios::binary);
+    detail::Rng rng(21);
+    for (int line = 0; line < 6000; ++line) {
+        for (int k = 0; k < 100; ++k) out << 'w' << static_cast<int>(2000 * rng.uniform<double>() * rng.uniform<double>()) << ' ';
+        out << '\n';
+    }
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// Starts `args` in the background, sends `signal` once training is about to start (the corpus
+/// line is on stderr), and returns the exit status and stderr.
+testing::CommandResult interrupt(const std::string& args, const std::string& signal, const TempDir& dir) {
+    const std::string log = shell_quote(dir.file("stderr.log"));
+    const std::string script = shell_quote(testing::cli_path()) + " " + args + " 2> " + log + " & pid=$!; " +
+                               "for i in $(seq 1 2000); do grep -q -e '^corpus:' -e '^resuming' " + log +
+                               " && break; sleep 0.01; done; kill -" + signal + " $pid; wait $pid; echo status=$?; cat " + log;
+    return run_command("bash -c " + shell_quote(script));
+}
+
+}  // namespace
+
+TEST_CASE("embedkit train --checkpoint: SIGINT and SIGTERM save the state, --resume finishes the run", "[cli][checkpoint]") {
+    if (testing::cli_path().empty()) {
+        WARN("the CLI is not built");
+        return;
+    }
+    const TempDir dir;
+    write_corpus(dir.file("corpus.txt"));
+    for (const std::string model : {"skipgram", "fasttext"}) {
+        INFO(model);
+        const std::string common = "train --model " + model + " --input " + shell_quote(dir.file("corpus.txt")) +
+                                   " --dim 24 --epochs 4 --threads 1 --seed 3 --sample 1e-3" +
+                                   (model == "fasttext" ? " --buckets 20000" : "");
+        const auto reference = run_cli(common + " -q --output " + shell_quote(dir.file("reference.vec")));
+        INFO(reference.out);
+        REQUIRE(reference.status == 0);
+
+        const std::string ckpt = dir.file(model + ".ckpt");
+        const std::string out = dir.file(model + ".vec");
+        const auto first = interrupt(common + " --checkpoint " + shell_quote(ckpt) + " --output " + shell_quote(out),
+                                     "INT", dir);
+        INFO(first.out);
+        CHECK_THAT(first.out, Catch::Contains("status=130"));
+        CHECK_THAT(first.out, Catch::Contains("interrupted; the training state is saved in " + ckpt));
+        CHECK_THAT(first.out, Catch::Contains("continue with: embedkit train --resume"));
+        CHECK_FALSE(fs::exists(out));
+        REQUIRE(fs::exists(ckpt));
+        CHECK(read_checkpoint<float>(ckpt).state.processed > 0);
+
+        // Resume, and stop again with SIGTERM.
+        const auto second = interrupt("train --resume " + shell_quote(ckpt) + " --input " +
+                                          shell_quote(dir.file("corpus.txt")) + " --output " + shell_quote(out),
+                                      "TERM", dir);
+        INFO(second.out);
+        CHECK_THAT(second.out, Catch::Contains("status=143"));
+        CHECK_FALSE(fs::exists(out));
+
+        // Options cannot change on resume; the corpus cannot either.
+        const auto changed = run_cli("train --resume " + shell_quote(ckpt) + " --input " +
+                                     shell_quote(dir.file("corpus.txt")) + " --output " + shell_quote(out) + " --dim 8");
+        CHECK(changed.status == 1);
+        CHECK_THAT(changed.out, Catch::Contains("--dim: a resumed run takes its options from the checkpoint"));
+        std::ofstream(dir.file("other.txt")) << slurp(dir.file("corpus.txt")).substr(0, 100000);
+        const auto other = run_cli("train --resume " + shell_quote(ckpt) + " --input " + shell_quote(dir.file("other.txt")) +
+                                   " --output " + shell_quote(out));
+        CHECK(other.status == 1);
+        CHECK_THAT(other.out, Catch::Contains("not the one this run was checkpointed on"));
+        CHECK_FALSE(fs::exists(out));
+
+        const auto last = run_cli("train --resume " + shell_quote(ckpt) + " --input " +
+                                  shell_quote(dir.file("corpus.txt")) + " --output " + shell_quote(out) + " -q");
+        INFO(last.out);
+        REQUIRE(last.status == 0);
+        CHECK(slurp(out) == slurp(dir.file("reference.vec")));
+        fs::remove(out);
+    }
+}
+
+TEST_CASE("embedkit train --checkpoint flags are checked", "[cli][checkpoint]") {
+    if (testing::cli_path().empty()) {
+        WARN("the CLI is not built");
+        return;
+    }
+    const TempDir dir;
+    std::ofstream(dir.file("corpus.txt")) << "a b c a b c a b c a b c a b c\n";
+    const std::string common = "train --input " + shell_quote(dir.file("corpus.txt")) + " --min-count 1 --output " +
+                               shell_quote(dir.file("o.vec")) + " -q ";
+    const std::string resume = "train --input " + shell_quote(dir.file("corpus.txt")) + " --output " +
+                               shell_quote(dir.file("o.vec")) + " -q --resume ";
+    struct Case {
+        std::string args;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {common + "--checkpoint-every 10", "--checkpoint-every needs --checkpoint"},
+        {common + "--checkpoint " + shell_quote(dir.file("c.ckpt")) + " --checkpoint-every -1", "must be >= 0"},
+        {common + "--checkpoint " + shell_quote(dir.file("no/dir/c.ckpt")), "no/dir/c.ckpt"},
+        {resume + shell_quote(dir.file("missing.ckpt")), "missing.ckpt"},
+        {resume + shell_quote(dir.file("corpus.txt")), "not an embedkit checkpoint"},
+        {common + "--model glove --checkpoint " + shell_quote(dir.file("c.ckpt")), "not available for --model glove"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.args);
+        const auto r = run_cli(c.args);
+        INFO(r.out);
+        CHECK(r.status == 1);
+        CHECK_THAT(r.out, Catch::Contains(c.message));
+        CHECK_FALSE(fs::exists(dir.file("o.vec")));
+    }
+}
