@@ -34,7 +34,9 @@ int main(int argc, char** argv) {
         VocabOptions vocab_options;
         vocab_options.min_count = 5;
         const Vocab vocab = Vocab::build_file(path, vocab_options);
-        const Corpus corpus = Corpus::encode_file(path, vocab);
+        TokenizerOptions lines;
+        lines.join_split_lines = true;  // count across the tokenizer's 1000-token cut, as glove.c
+        const Corpus corpus = Corpus::encode_file(path, vocab, lines);
 
         // Window 10, 1/d weighting; at most 256 MiB of counting tables, spilling to /tmp past that.
         CooccurrenceOptions counting;

@@ -135,6 +135,31 @@ TEST_CASE("the matrix is the same whatever the threads and the memory cap", "[co
     }
 }
 
+TEST_CASE("a sentence longer than a shard is counted whole, whatever the threads", "[cooccurrence]") {
+    // One sentence of 200,000 ids (a long line kept whole, as text8's): the shards start inside
+    // it, and the windows of their first words must reach back into the shard before.
+    const Vocab vocab = numbered_vocab(50);
+    detail::Rng rng(23);
+    std::vector<TokenId> ids;
+    for (int k = 0; k < 200000; ++k) ids.push_back(static_cast<TokenId>(rng.below(50)));
+    ids.push_back(kSentenceEnd);
+    for (int k = 0; k < 30; ++k) ids.push_back(static_cast<TokenId>(rng.below(50)));
+    const Corpus corpus = Corpus::from_ids(std::move(ids));
+    CooccurrenceOptions o;
+    o.window = 10;
+    o.threads = 1;
+    const CooccurrenceMatrix reference = count_cooccurrences(vocab, corpus.view(), o);
+    CHECK(reference.stats().pairs == 10 * 200000 - 55 + 10 * 30 - 55);
+    for (const unsigned threads : {2u, 3u, 7u}) {
+        INFO("threads " << threads);
+        o.threads = threads;
+        const CooccurrenceMatrix m = count_cooccurrences(vocab, corpus.view(), o);
+        CHECK(m.stats().pairs == reference.stats().pairs);
+        CHECK(m.entries() == reference.entries());
+    }
+    check_against_brute_force(reference, corpus.view(), 10, true);
+}
+
 TEST_CASE("windows stop at sentence ends, and diagonal cells hold both directions", "[cooccurrence]") {
     const Vocab vocab = numbered_vocab(3);
     // w0 w1 | w1 w2 w1

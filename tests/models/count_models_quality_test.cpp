@@ -31,7 +31,9 @@ const Text8* text8() {
         VocabOptions v;
         v.min_count = 5;
         t.vocab = Vocab::build_file(path, v);
-        t.corpus = Corpus::encode_file(path, t.vocab);
+        TokenizerOptions lines;
+        lines.join_split_lines = true;  // text8 is one line: count it whole, as the CLI does
+        t.corpus = Corpus::encode_file(path, t.vocab, lines);
         return t;
     }();
     if (data.vocab.empty()) WARN("skipped: text8-prefix not found (the shared data sits beside the project)");

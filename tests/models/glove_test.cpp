@@ -86,6 +86,51 @@ TEST_CASE("the GloVe cell gradient matches finite differences", "[glove]") {
     }
 }
 
+TEST_CASE("GloVe steps as glove.c: AdaGrad accumulators start at 1, biases step without lr", "[glove]") {
+    // One word and one diagonal cell: every epoch is one update of the word row and the context
+    // row, recomputed here by hand from the documented start (uniform +-0.5/dim from the row's
+    // stream of (seed, 1) for W and (seed, 2) for W~).
+    VocabOptions keep_all;
+    keep_all.min_count = 0;
+    const Vocab vocab = Vocab::from_counts({{"a", 10}}, keep_all);
+    const float x = 4;
+    const CooccurrenceMatrix m = CooccurrenceMatrix::from_entries(vocab, {{0, 0, x}});
+    GloveOptions o;
+    o.dim = 3;
+    o.threads = 1;
+    o.seed = 7;
+    const int n = o.dim + 1;
+    auto start = [&](std::uint64_t table) {
+        EmbeddingOptions init;
+        init.seed = detail::stream_seed(o.seed, table);
+        const Embedding<double> e(1, n, init);  // +-0.5/n over n columns
+        return Eigen::VectorXd(e.weights().row(0).transpose() * (static_cast<double>(n) / o.dim));
+    };
+    Eigen::VectorXd w = start(1), c = start(2);
+    Eigen::VectorXd acc_w = Eigen::VectorXd::Ones(n), acc_c = Eigen::VectorXd::Ones(n);
+    const double log_x = static_cast<float>(std::log(x));
+    const double f = static_cast<float>(glove_weight(x, o.x_max, o.alpha));
+    for (int epochs = 1; epochs <= 2; ++epochs) {
+        const double fdiff = f * (w.head(o.dim).dot(c.head(o.dim)) + w[o.dim] + c[o.dim] - log_x);
+        Eigen::VectorXd u_w(n), u_c(n);
+        u_w << o.lr * fdiff * c.head(o.dim), fdiff;  // the bias steps by the gradient alone
+        u_c << o.lr * fdiff * w.head(o.dim), fdiff;
+        w.array() -= u_w.array() / acc_w.array().sqrt();
+        c.array() -= u_c.array() / acc_c.array().sqrt();
+        acc_w.array() += u_w.array().square();
+        acc_c.array() += u_c.array().square();
+        o.epochs = epochs;
+        const GloveModel<double> model = train_glove<double>(m, o);
+        INFO("after " << epochs << " epochs");
+        for (int k = 0; k < o.dim; ++k) {
+            CHECK(model.word(0, k) == Approx(w[k]).epsilon(1e-9));
+            CHECK(model.context(0, k) == Approx(c[k]).epsilon(1e-9));
+        }
+        CHECK(model.word_bias[0] == Approx(w[o.dim]).epsilon(1e-9));
+        CHECK(model.context_bias[0] == Approx(c[o.dim]).epsilon(1e-9));
+    }
+}
+
 TEST_CASE("GloVe learns planted topics and its cost falls", "[glove]") {
     const auto [vocab, corpus] = two_topic_corpus(3);
     GloveOptions o;

@@ -83,6 +83,28 @@ TEST_CASE("the tokenizer's sentence cap applies before unknown words are dropped
     CHECK(Corpus::encode(in, vocab, opts).ids() == Ids{0, 1, E, 2, E, 3, 0, E});
 }
 
+TEST_CASE("join_split_lines keeps a line split at the cap one sentence", "[corpus]") {
+    const Vocab vocab = small_vocab();
+    TokenizerOptions opts;
+    opts.max_sentence_tokens = 2;
+    opts.join_split_lines = true;
+    // The second piece of the first line is all unknown words: the line still stays whole.
+    std::istringstream in("the cat xx yy dog sat the\nxx\ncat dog\n");
+    const Corpus c = Corpus::encode(in, vocab, opts);
+    CHECK(c.ids() == Ids{0, 1, 2, 3, 0, E, 1, 2, E});
+    CHECK(c.sentence_count() == 2);
+    CHECK(c.token_count() == 7);
+    // The same through the file writer.
+    TempDir dir;
+    std::istringstream again("the cat xx yy dog sat the\nxx\ncat dog\n");
+    const CorpusStats stats = encode_corpus_file(again, vocab, dir.file("c.bin"), opts);
+    CHECK(stats.sentences == 2);
+    CHECK(stats.ids == 9);
+    CHECK(stats.dropped_tokens == 3);
+    const MappedCorpus mapped(dir.file("c.bin"));
+    CHECK(Ids(mapped.view().begin(), mapped.view().end()) == c.ids());
+}
+
 TEST_CASE("item sequences: integer ids per line go through the same path", "[corpus]") {
     const std::string sessions = "101 202 303\n202 404\n\n303 101 202\n7\n";
     std::istringstream vin(sessions);

@@ -160,6 +160,21 @@ TEST_CASE("long sentences are split at max_sentence_tokens", "[tokenizer]") {
     CHECK(tokenize("a b c\nd e f g\n", opts) == Sentences{{"a", "b", "c"}, {"d", "e", "f"}, {"g"}});
 }
 
+TEST_CASE("continues_line tells a piece of a split line from a new line", "[tokenizer]") {
+    TokenizerOptions opts;
+    opts.max_sentence_tokens = 2;
+    // Line ends: after the cap with a newline right behind, after the cap and a space, mid-piece,
+    // and by U+2028; the ASCII and the non-ASCII paths both.
+    std::istringstream in("a b c d e\nf g\nh i \n j\xC2\xA0k l m\xE2\x80\xA8n o\xC2\xA0p");
+    Tokenizer tok(in, opts);
+    std::vector<std::string_view> tokens;
+    std::vector<std::pair<std::string, bool>> got;
+    while (tok.next_sentence(tokens)) got.emplace_back(std::string(tokens.front()), tok.continues_line());
+    CHECK(got == std::vector<std::pair<std::string, bool>>{
+                     {"a", false}, {"c", true}, {"e", true}, {"f", false}, {"h", false}, {"j", false},
+                     {"l", true}, {"n", false}, {"p", true}});
+}
+
 TEST_CASE("long tokens are truncated on a character boundary", "[tokenizer]") {
     CHECK(tokenize(std::string(150, 'a')) == Sentences{{std::string(100, 'a')}});
     CHECK(tokenize(std::string(100, 'b') + " c") == Sentences{{std::string(100, 'b'), "c"}});

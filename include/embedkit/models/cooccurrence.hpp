@@ -424,18 +424,24 @@ private:
         const auto window = static_cast<std::size_t>(options_.window);
         const std::uint64_t* weights = weights_.data();
         const TokenId* ids = shard.data;
-        std::size_t start = 0;  // first position of the current sentence
+        // First position of the current sentence. A shard may start inside a sentence (a long
+        // line kept whole); its first words then reach back into the previous shard, so the
+        // counts never depend on where the shards fall.
+        const auto before = static_cast<std::size_t>(shard.data - corpus_.data);
+        std::ptrdiff_t start = 0;
+        while (static_cast<std::size_t>(-start) < std::min(window, before) && ids[start - 1] != kSentenceEnd) --start;
         std::uint64_t unsynced = 0;
         std::uint64_t pairs = 0;
         for (std::size_t p = 0; p < shard.size; ++p) {
             const TokenId b = ids[p];
             if (b == kSentenceEnd) {
-                start = p + 1;
+                start = static_cast<std::ptrdiff_t>(p) + 1;
                 continue;
             }
-            const std::size_t reach = std::min(window, p - start);
+            const auto reach = std::min(window, static_cast<std::size_t>(static_cast<std::ptrdiff_t>(p) - start));
+            const TokenId* const here = ids + p;
             for (std::size_t d = 1; d <= reach; ++d) {
-                const TokenId a = ids[p - d];
+                const TokenId a = *(here - static_cast<std::ptrdiff_t>(d));
                 const auto ua = static_cast<std::uint32_t>(a);
                 const auto ub = static_cast<std::uint32_t>(b);
                 const std::uint64_t key = ua < ub ? pair_key(ua, ub) : pair_key(ub, ua);

@@ -88,7 +88,8 @@ namespace detail {
 
 /// Tokenizes `in` and calls `sink(ids, n)` once per non-empty sentence with the ids of its words
 /// in `vocab` followed by kSentenceEnd. Words not in the vocabulary are dropped (as word2vec does);
-/// the tokenizer's sentence cap applies before dropping.
+/// the tokenizer's sentence cap applies before dropping. With opts.join_split_lines the pieces of
+/// a line split at the cap go to the sink without a kSentenceEnd between them (one sentence).
 template <class Sink>
 CorpusStats encode_sentences(std::istream& in, const Vocab& vocab, const TokenizerOptions& opts,
                              std::string source_name, Sink&& sink) {
@@ -96,7 +97,15 @@ CorpusStats encode_sentences(std::istream& in, const Vocab& vocab, const Tokeniz
     std::vector<std::string_view> tokens;
     std::vector<TokenId> ids;
     CorpusStats stats;
+    bool open = false;  // ids went to the sink since the last kSentenceEnd
+    auto end_sentence = [&] {
+        sink(&kSentenceEnd, 1);
+        ++stats.sentences;
+        ++stats.ids;
+        open = false;
+    };
     while (tokenizer.next_sentence(tokens)) {
+        if (open && !(opts.join_split_lines && tokenizer.continues_line())) end_sentence();
         ids.clear();
         for (const std::string_view t : tokens) {
             if (const auto id = vocab.find(t)) ids.push_back(*id);
@@ -104,11 +113,11 @@ CorpusStats encode_sentences(std::istream& in, const Vocab& vocab, const Tokeniz
         stats.dropped_tokens += tokens.size() - ids.size();
         if (ids.empty()) continue;
         stats.tokens += ids.size();
-        ids.push_back(kSentenceEnd);
-        ++stats.sentences;
         stats.ids += ids.size();
         sink(ids.data(), ids.size());
+        open = true;
     }
+    if (open) end_sentence();
     return stats;
 }
 

@@ -33,6 +33,11 @@ struct TokenizerOptions {
     InvalidUtf8 invalid_utf8 = InvalidUtf8::replace;
     /// Bytes requested from the stream per read; memory is bounded by this plus one sentence.
     std::size_t buffer_bytes = std::size_t{1} << 20;
+    /// What an encoded Corpus does with a line split at max_sentence_tokens: false (default, as
+    /// word2vec) makes each piece a sentence; true keeps the pieces one sentence (no kSentenceEnd
+    /// between them), so a co-occurrence window crosses the split as in glove.c's cooccur, which
+    /// never cuts a line. The tokenizer still hands out pieces (Tokenizer::continues_line).
+    bool join_split_lines = false;
 };
 
 /// Throws invalid_options naming the offending field.
@@ -110,6 +115,8 @@ public:
         tokens.clear();
         arena_size_ = 0;
         ends_.clear();
+        continues_ = split_;  // cleared by a line end before the first token
+        split_ = false;
         while (!done_) {
             if (pos_ == end_ && !refill()) {
                 end_token();
@@ -128,6 +135,10 @@ public:
         }
         return true;
     }
+
+    /// True when the sentence just returned continues the line of the one before it, which was
+    /// split at max_sentence_tokens (no line end came between them).
+    [[nodiscard]] bool continues_line() const noexcept { return continues_; }
 
     /// Bytes read from the stream so far (for progress reports).
     [[nodiscard]] std::uint64_t bytes_read() const noexcept { return bytes_read_; }
@@ -234,9 +245,11 @@ private:
                     full = ends_.size() >= max_tokens;
                 }
                 if (full || (cls == detail::kNewlineByte && !ends_.empty())) {
+                    split_ = full && cls != detail::kNewlineByte;
                     save(p);
                     return true;
                 }
+                if (cls == detail::kNewlineByte) continues_ = false;
             } else {
                 save(p);
                 const Step step = step_non_ascii(p, e);
@@ -265,6 +278,8 @@ private:
             if (detail::is_unicode_space(d.code_point)) {
                 const bool line_end = d.code_point == 0x2028 || d.code_point == 0x2029;
                 const bool full = end_token();
+                split_ = full && !line_end;
+                if (line_end && ends_.empty()) continues_ = false;
                 return full || (line_end && !ends_.empty()) ? Step::sentence_done : Step::next;
             }
             append_char(p, d.length);
@@ -338,6 +353,8 @@ private:
     std::size_t token_begin_ = 0;
     bool in_token_ = false;
     bool truncated_ = false;
+    bool split_ = false;      // the last sentence was cut at max_sentence_tokens
+    bool continues_ = false;  // the current sentence continues the line of the last one
 };
 
 }  // namespace embedkit
