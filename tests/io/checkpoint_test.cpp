@@ -259,6 +259,43 @@ TEST_CASE("corrupt checkpoints are rejected with the file and the byte offset", 
     CHECK_THROWS_AS(read_checkpoint<float>(dir.file("missing.ckpt")), io_error);
 }
 
+TEST_CASE("a checkpoint whose vocabulary is smaller than the corpus's ids does not resume", "[checkpoint]") {
+    // The corpus fingerprint matches, but the vocabulary (and every matrix) lost its rarer half:
+    // resuming used to train on rows past the end of the matrices.
+    const auto [vocab, corpus] = zipf_corpus(8);
+    const TempDir dir;
+    Word2VecOptions o = options_for(Word2VecArchitecture::skipgram, false);
+    std::atomic<bool> stop{false};
+    o.checkpoint.path = dir.file("full.ckpt");
+    o.stop_requested = &stop;
+    o.progress = stop_at(stop, 2);
+    CHECK_THROWS_AS(train_word2vec(vocab, corpus.view(), o), cancelled);
+    auto c = read_checkpoint<float>(o.checkpoint.path);
+    std::vector<std::string> words;
+    std::vector<std::int64_t> counts;
+    const std::size_t kept = c.vocabulary.size() / 2;
+    for (std::size_t i = 0; i < kept; ++i) {
+        words.push_back(c.vocabulary[i].first);
+        counts.push_back(c.vocabulary[i].second);
+    }
+    std::vector<RowMatrix<float>> shrunk;
+    for (const auto& [name, m] : c.matrices) {
+        shrunk.push_back(m.rows() > 0 ? RowMatrix<float>(m.topRows(static_cast<Eigen::Index>(kept))) : m);
+    }
+    CheckpointContents<float> contents;
+    contents.model = c.model;
+    contents.settings = c.settings;
+    contents.words = &words;
+    contents.counts = &counts;
+    contents.corpus = c.corpus;
+    for (std::size_t i = 0; i < c.matrices.size(); ++i) contents.matrices.emplace_back(c.matrices[i].first, &shrunk[i]);
+    const std::string path = dir.file("short-vocabulary.ckpt");
+    write_checkpoint(path, contents, c.state);
+    REQUIRE(read_checkpoint_vocab(path).size() == kept);
+    CHECK_THROWS_WITH(resume_word2vec(path, corpus.view()),
+                      Catch::Contains(path) && Catch::Contains("is outside the vocabulary of " + std::to_string(kept) + " words"));
+}
+
 TEST_CASE("a diverging run never overwrites its last good checkpoint", "[checkpoint]") {
     const auto [vocab, corpus] = zipf_corpus(7);
     const TempDir dir;
