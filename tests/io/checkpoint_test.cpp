@@ -8,11 +8,14 @@
 #include <catch2/catch.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/zipf_corpus.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -25,30 +28,7 @@ namespace fs = std::filesystem;
 namespace {
 
 /// 120,000 tokens over 400 words with Zipf-like frequencies, in sentences of 1..60 words.
-std::pair<Vocab, Corpus> zipf_corpus(std::uint64_t seed) {
-    detail::Rng rng(seed);
-    constexpr int kWords = 400;
-    std::vector<TokenId> ids;
-    std::vector<std::int64_t> freq(kWords, 0);
-    while (ids.size() < 120'000) {
-        const auto length = 1 + rng.below(60);
-        for (std::uint64_t k = 0; k < length; ++k) {
-            const auto w = static_cast<TokenId>(kWords * rng.uniform<double>() * rng.uniform<double>());
-            ids.push_back(w);
-            ++freq[static_cast<std::size_t>(w)];
-        }
-        ids.push_back(kSentenceEnd);
-    }
-    std::vector<std::pair<std::string, std::int64_t>> counts;
-    for (int w = 0; w < kWords; ++w) counts.emplace_back("word" + std::to_string(w), freq[static_cast<std::size_t>(w)] + 1);
-    VocabOptions vo;
-    vo.min_count = 1;
-    Vocab vocab = Vocab::from_counts(counts, vo);
-    for (auto& id : ids) {
-        if (id != kSentenceEnd) id = vocab.at("word" + std::to_string(id));
-    }
-    return {std::move(vocab), Corpus::from_ids(std::move(ids))};
-}
+std::pair<Vocab, Corpus> zipf_corpus(std::uint64_t seed) { return embedkit::testing::zipf_corpus(seed, 400, 120'000, 60); }
 
 Word2VecOptions options_for(Word2VecArchitecture architecture, bool hs) {
     Word2VecOptions o;
