@@ -4,7 +4,8 @@
 Each target gets a few valid files and a few broken ones (truncated, lying headers, bad values),
 small enough that libFuzzer mutates them quickly. The files are committed; run this again
 (python3 tests/fuzz/make_seeds.py) after changing it. Inputs that once crashed a target are kept
-beside the seeds as crash-* files and are not touched here.
+beside the seeds as crash-* files and are not touched here. The checkpoint target's seeds are
+real checkpoints of tiny training runs, written by make_checkpoint_seeds.cpp instead.
 """
 
 import math

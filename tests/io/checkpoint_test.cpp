@@ -8,11 +8,14 @@
 #include <catch2/catch.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/zipf_corpus.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -25,30 +28,7 @@ namespace fs = std::filesystem;
 namespace {
 
 /// 120,000 tokens over 400 words with Zipf-like frequencies, in sentences of 1..60 words.
-std::pair<Vocab, Corpus> zipf_corpus(std::uint64_t seed) {
-    detail::Rng rng(seed);
-    constexpr int kWords = 400;
-    std::vector<TokenId> ids;
-    std::vector<std::int64_t> freq(kWords, 0);
-    while (ids.size() < 120'000) {
-        const auto length = 1 + rng.below(60);
-        for (std::uint64_t k = 0; k < length; ++k) {
-            const auto w = static_cast<TokenId>(kWords * rng.uniform<double>() * rng.uniform<double>());
-            ids.push_back(w);
-            ++freq[static_cast<std::size_t>(w)];
-        }
-        ids.push_back(kSentenceEnd);
-    }
-    std::vector<std::pair<std::string, std::int64_t>> counts;
-    for (int w = 0; w < kWords; ++w) counts.emplace_back("word" + std::to_string(w), freq[static_cast<std::size_t>(w)] + 1);
-    VocabOptions vo;
-    vo.min_count = 1;
-    Vocab vocab = Vocab::from_counts(counts, vo);
-    for (auto& id : ids) {
-        if (id != kSentenceEnd) id = vocab.at("word" + std::to_string(id));
-    }
-    return {std::move(vocab), Corpus::from_ids(std::move(ids))};
-}
+std::pair<Vocab, Corpus> zipf_corpus(std::uint64_t seed) { return embedkit::testing::zipf_corpus(seed, 400, 120'000, 60); }
 
 Word2VecOptions options_for(Word2VecArchitecture architecture, bool hs) {
     Word2VecOptions o;
@@ -257,6 +237,43 @@ TEST_CASE("corrupt checkpoints are rejected with the file and the byte offset", 
     expect("flipped.ckpt", flipped, "checksum mismatch");
     expect("trailing.ckpt", good + "x", "unexpected bytes after the checksum");
     CHECK_THROWS_AS(read_checkpoint<float>(dir.file("missing.ckpt")), io_error);
+}
+
+TEST_CASE("a checkpoint whose vocabulary is smaller than the corpus's ids does not resume", "[checkpoint]") {
+    // The corpus fingerprint matches, but the vocabulary (and every matrix) lost its rarer half:
+    // resuming used to train on rows past the end of the matrices.
+    const auto [vocab, corpus] = zipf_corpus(8);
+    const TempDir dir;
+    Word2VecOptions o = options_for(Word2VecArchitecture::skipgram, false);
+    std::atomic<bool> stop{false};
+    o.checkpoint.path = dir.file("full.ckpt");
+    o.stop_requested = &stop;
+    o.progress = stop_at(stop, 2);
+    CHECK_THROWS_AS(train_word2vec(vocab, corpus.view(), o), cancelled);
+    auto c = read_checkpoint<float>(o.checkpoint.path);
+    std::vector<std::string> words;
+    std::vector<std::int64_t> counts;
+    const std::size_t kept = c.vocabulary.size() / 2;
+    for (std::size_t i = 0; i < kept; ++i) {
+        words.push_back(c.vocabulary[i].first);
+        counts.push_back(c.vocabulary[i].second);
+    }
+    std::vector<RowMatrix<float>> shrunk;
+    for (const auto& [name, m] : c.matrices) {
+        shrunk.push_back(m.rows() > 0 ? RowMatrix<float>(m.topRows(static_cast<Eigen::Index>(kept))) : m);
+    }
+    CheckpointContents<float> contents;
+    contents.model = c.model;
+    contents.settings = c.settings;
+    contents.words = &words;
+    contents.counts = &counts;
+    contents.corpus = c.corpus;
+    for (std::size_t i = 0; i < c.matrices.size(); ++i) contents.matrices.emplace_back(c.matrices[i].first, &shrunk[i]);
+    const std::string path = dir.file("short-vocabulary.ckpt");
+    write_checkpoint(path, contents, c.state);
+    REQUIRE(read_checkpoint_vocab(path).size() == kept);
+    CHECK_THROWS_WITH(resume_word2vec(path, corpus.view()),
+                      Catch::Contains(path) && Catch::Contains("is outside the vocabulary of " + std::to_string(kept) + " words"));
 }
 
 TEST_CASE("a diverging run never overwrites its last good checkpoint", "[checkpoint]") {

@@ -157,18 +157,6 @@ private:
     std::uint64_t count_ = 0;
 };
 
-/// invalid_argument unless every id of `corpus` is a kSentenceEnd or a word of a vocabulary of `words`.
-inline void check_corpus_ids(CorpusView corpus, std::size_t words, const char* where) {
-    const TokenId* bad = std::find_if(corpus.begin(), corpus.end(), [words](TokenId id) {
-        return id != kSentenceEnd && (id < 0 || static_cast<std::size_t>(id) >= words);
-    });
-    if (bad != corpus.end()) {
-        throw invalid_argument(std::string(where) + ": corpus id " + std::to_string(*bad) + " at position " +
-                               std::to_string(bad - corpus.begin()) + " is outside the vocabulary of " +
-                               std::to_string(words) + " words");
-    }
-}
-
 class CooccurrenceCounter;
 
 }  // namespace detail
@@ -322,7 +310,7 @@ public:
         : vocab_(vocab), corpus_(corpus), options_(options), clock_(options.progress_interval) {
         validate(options_);
         if (vocab_.size() == 0) throw invalid_argument("count_cooccurrences: the vocabulary is empty");
-        check_corpus_ids(corpus_, vocab_.size(), "count_cooccurrences");
+        (void)checked_token_count(corpus_, vocab_.size(), "count_cooccurrences");
         threads_ = resolve_threads(options_.threads);
         weights_.resize(static_cast<std::size_t>(options_.window) + 1, 0);
         for (int d = 1; d <= options_.window; ++d) {

@@ -508,14 +508,8 @@ template <class Scalar = float>
     static_assert(std::is_floating_point_v<Scalar>, "train_fasttext needs a floating-point scalar");
     validate(options);
     if (vocab.size() == 0) throw invalid_argument("train_fasttext: the vocabulary is empty (every word below min_count?)");
-    if (corpus.token_count() == 0) throw invalid_argument("train_fasttext: the corpus has no tokens in the vocabulary");
-    for (std::size_t i = 0; i < corpus.size; ++i) {
-        const TokenId id = corpus.data[i];
-        if (id != kSentenceEnd && (id < 0 || static_cast<std::size_t>(id) >= vocab.size())) {
-            throw invalid_argument("train_fasttext: corpus id " + std::to_string(id) + " at position " +
-                                   std::to_string(i) + " is outside the vocabulary of " +
-                                   std::to_string(vocab.size()) + " words");
-        }
+    if (detail::checked_token_count(corpus, vocab.size(), "train_fasttext") == 0) {
+        throw invalid_argument("train_fasttext: the corpus has no tokens in the vocabulary");
     }
     const Word2VecOptions& w2v = options.word2vec;
     const SubwordOptions sub = options.subwords();
@@ -599,6 +593,7 @@ template <class Scalar = float>
     options.word2vec.checkpoint = resume.checkpoint;
     options.word2vec.stop_requested = resume.stop_requested;
     Vocab vocab = detail::checkpoint_vocab(c, checkpoint_path);
+    (void)detail::checked_token_count(corpus, vocab.size(), "resume_fasttext: " + checkpoint_path);
     const auto vrows = static_cast<Eigen::Index>(vocab.size());
     const int dim = options.word2vec.dim;
     const auto input_rows = vrows + static_cast<Eigen::Index>(c.ids.size());

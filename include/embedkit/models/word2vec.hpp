@@ -311,14 +311,8 @@ template <class Scalar = float>
     static_assert(std::is_floating_point_v<Scalar>, "train_word2vec needs a floating-point scalar");
     validate(options);
     if (vocab.size() == 0) throw invalid_argument("train_word2vec: the vocabulary is empty (every word below min_count?)");
-    if (corpus.token_count() == 0) throw invalid_argument("train_word2vec: the corpus has no tokens in the vocabulary");
-    for (std::size_t i = 0; i < corpus.size; ++i) {
-        const TokenId id = corpus.data[i];
-        if (id != kSentenceEnd && (id < 0 || static_cast<std::size_t>(id) >= vocab.size())) {
-            throw invalid_argument("train_word2vec: corpus id " + std::to_string(id) + " at position " +
-                                   std::to_string(i) + " is outside the vocabulary of " +
-                                   std::to_string(vocab.size()) + " words");
-        }
+    if (detail::checked_token_count(corpus, vocab.size(), "train_word2vec") == 0) {
+        throw invalid_argument("train_word2vec: the corpus has no tokens in the vocabulary");
     }
     const auto rows = static_cast<Eigen::Index>(vocab.size());
     Word2VecModel<Scalar> model;
@@ -359,6 +353,7 @@ template <class Scalar = float>
     detail::check_checkpoint_corpus(c, corpus, checkpoint_path);
     Word2VecModel<Scalar> model;
     model.vocab = detail::checkpoint_vocab(c, checkpoint_path);
+    (void)detail::checked_token_count(corpus, model.vocab.size(), "resume_word2vec: " + checkpoint_path);
     model.options = detail::word2vec_options_from(detail::SettingsReader(c.settings, checkpoint_path));
     model.options.progress = resume.progress;
     model.options.progress_interval = resume.progress_interval;

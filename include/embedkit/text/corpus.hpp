@@ -121,6 +121,23 @@ CorpusStats encode_sentences(std::istream& in, const Vocab& vocab, const Tokeniz
     return stats;
 }
 
+/// The number of tokens of `corpus`, after checking that every id is a sentence end or one of
+/// the `words` ids of a vocabulary; invalid_argument "<who>: corpus id X at position P is outside
+/// the vocabulary of N words" otherwise.
+[[nodiscard]] inline std::size_t checked_token_count(CorpusView corpus, std::size_t words, const std::string& who) {
+    std::size_t markers = 0;
+    for (std::size_t i = 0; i < corpus.size; ++i) {
+        const TokenId id = corpus.data[i];
+        if (id == kSentenceEnd) {
+            ++markers;
+        } else if (id < 0 || static_cast<std::size_t>(id) >= words) {
+            throw invalid_argument(who + ": corpus id " + std::to_string(id) + " at position " + std::to_string(i) +
+                                   " is outside the vocabulary of " + std::to_string(words) + " words");
+        }
+    }
+    return corpus.size - markers;
+}
+
 // Binary corpus file: a 32-byte header, then int32 little-endian ids.
 //   [0, 8)   magic "EKCORPUS"
 //   [8, 12)  u32 version (1)

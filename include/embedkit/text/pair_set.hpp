@@ -291,13 +291,7 @@ inline void validate(const WindowPairsOptions& o) {
 /// invalid_argument if an id is outside the vocabulary.
 [[nodiscard]] inline PairSet window_pairs(const Vocab& vocab, CorpusView corpus, const WindowPairsOptions& options = {}) {
     validate(options);
-    for (std::size_t i = 0; i < corpus.size; ++i) {
-        const TokenId id = corpus.data[i];
-        if (id != kSentenceEnd && (id < 0 || static_cast<std::size_t>(id) >= vocab.size())) {
-            throw invalid_argument("window_pairs: corpus id " + std::to_string(id) + " at position " + std::to_string(i) +
-                                   " is outside the vocabulary of " + std::to_string(vocab.size()) + " words");
-        }
-    }
+    (void)detail::checked_token_count(corpus, vocab.size(), "window_pairs");
     PairSet set;
     set.anchor_keys = vocab.words();
     const Subsampler subsampler(vocab.counts(), options.sample);
