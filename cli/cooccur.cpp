@@ -57,7 +57,7 @@ const RegisterCommand registration{[](CLI::App& app) {
         validate(o);
         if (a.min_count < 1) throw invalid_options("--min-count must be >= 1 (got " + std::to_string(a.min_count) + ")");
         check_writable(a.output);
-        const TrainingCorpus t = read_training_corpus(a.input, a.min_count, a.quiet);
+        const TrainingCorpus t = read_training_corpus(a.input, a.min_count, a.quiet, CorpusStorage::memory, "", whole_lines());
         auto printer = std::make_shared<ProgressPrinter>("cooccur", a.quiet, ProgressStyle{"words/sec/thread", false, ""});
         o.progress = [printer](const TrainingProgress& p) { return (*printer)(p); };
         o.progress_interval = printer->interval();

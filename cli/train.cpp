@@ -48,6 +48,13 @@ const RegisterCommand registration{[](CLI::App& app) {
                     "Seconds between checkpoints (default 600; 0: only when stopped)");
     cmd->add_option("--resume", args->resume,
                     "Continue the run saved in this checkpoint (its options; the same --input)");
+    cmd->add_option("--temp-dir", args->temp_dir,
+                    "Directory for temporary files: GloVe/PPMI-SVD spills, the streamed corpus (default: $TMPDIR or /tmp)");
+    CLI::Option* stream = cmd->add_flag(
+        "--stream", args->stream,
+        "Keep the encoded corpus in a temporary file read a block at a time, not in memory (default for corpora "
+        "whose ids exceed 256 MiB, about 64M tokens)");
+    cmd->add_flag("--in-memory", args->in_memory, "Keep the encoded corpus in memory however large it is")->excludes(stream);
     for (const auto& m : train_models()) {
         if (m.add_options) m.add_options(*cmd);
     }
@@ -69,6 +76,10 @@ const RegisterCommand registration{[](CLI::App& app) {
                 if (n != args->model) continue;
                 if (!m.checkpoints && (!args->checkpoint.empty() || !args->resume.empty())) {
                     throw invalid_options("--checkpoint and --resume are not available for --model " + n +
+                                          " (only skipgram, cbow, fasttext and fasttext-cbow)");
+                }
+                if (!m.checkpoints && (args->stream || args->in_memory)) {
+                    throw invalid_options("--stream and --in-memory are not available for --model " + n +
                                           " (only skipgram, cbow, fasttext and fasttext-cbow)");
                 }
                 return m.run(*args);

@@ -33,6 +33,9 @@ struct TrainArgs {
     std::string checkpoint;                 ///< --checkpoint FILE
     std::optional<double> checkpoint_every;  ///< --checkpoint-every SECONDS
     std::string resume;                     ///< --resume FILE
+    std::string temp_dir;                   ///< --temp-dir DIR (GloVe spills, a streamed corpus)
+    bool stream = false;                    ///< --stream
+    bool in_memory = false;                 ///< --in-memory
     std::set<std::string> given;            ///< the flags on the command line ("--dim", ...)
 };
 
@@ -42,7 +45,8 @@ struct TrainModel {
     /// Adds the model's own flags (called once when the command is built).
     std::function<void(CLI::App&)> add_options;
     std::function<void(const TrainArgs&)> run;
-    /// Whether the trainer writes checkpoints and resumes (--checkpoint, --resume).
+    /// Whether the trainer writes checkpoints and resumes (--checkpoint, --resume) and streams its
+    /// corpus (--stream, --in-memory): the Word2Vec engine's trainers.
     bool checkpoints = false;
 };
 

@@ -31,7 +31,6 @@ struct CountModelArgs {
     std::optional<double> eigenvalue_power;
     std::optional<int> power_iterations;
     std::optional<double> memory_mb;
-    std::string temp_dir;
     std::string save_cooccurrence;
 };
 
@@ -50,7 +49,7 @@ CooccurrenceOptions counting_options(const TrainArgs& a, int default_window) {
     CooccurrenceOptions o;
     o.window = a.window.value_or(default_window);
     if (c.memory_mb) o.memory_mb = *c.memory_mb;
-    o.temp_dir = c.temp_dir;
+    o.temp_dir = a.temp_dir;
     o.threads = a.threads;
     return o;
 }
@@ -111,7 +110,7 @@ void run_count_model(const TrainArgs& a) {
     check_writable(c.save_cooccurrence);
 
     const auto start = std::chrono::steady_clock::now();
-    std::optional<TrainingCorpus> corpus(read_training_corpus(a.input, min_count, a.quiet));
+    std::optional<TrainingCorpus> corpus(read_training_corpus(a.input, min_count, a.quiet, CorpusStorage::memory, a.temp_dir, whole_lines()));
     const Vocab vocab = corpus->vocab;
     const CooccurrenceMatrix matrix = count(a, *corpus, glove ? g.cooccurrence : p.cooccurrence);
     corpus.reset();  // the ids are not needed any more
@@ -154,8 +153,6 @@ const RegisterTrainModel registration{TrainModel{
         cmd.add_option("--power-iterations", c.power_iterations, "PPMI-SVD: randomized SVD subspace iterations (default 3)");
         cmd.add_option("--memory", c.memory_mb,
                        "GloVe, PPMI-SVD: MiB for counting co-occurrences; past it, sorted runs spill to disk (default 1024)");
-        cmd.add_option("--temp-dir", c.temp_dir,
-                       "GloVe, PPMI-SVD: directory for spill files (default: the system temporary directory)");
         cmd.add_option("--save-cooccurrence", c.save_cooccurrence,
                        "GloVe, PPMI-SVD: also save the co-occurrence matrix (embedkit's binary format)");
     },

@@ -6,6 +6,7 @@
 #include "progress_printer.hpp"
 #include "stop_signals.hpp"
 #include "train_command.hpp"
+#include "training_corpus.hpp"
 
 #include <embedkit/io/checkpoint.hpp>
 #include <embedkit/io/word2vec_format.hpp>
@@ -24,6 +25,7 @@
 #include <set>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 namespace embedkit::cli {
 namespace {
@@ -57,6 +59,10 @@ FastTextArgs& fasttext_args() {
 }
 
 bool is_fasttext(const std::string& model) { return model == "fasttext" || model == "fasttext-cbow"; }
+
+CorpusStorage corpus_storage(const TrainArgs& a) {
+    return a.stream ? CorpusStorage::stream : a.in_memory ? CorpusStorage::memory : CorpusStorage::automatic;
+}
 
 /// Where the run writes checkpoints: --checkpoint (or, when resuming without it, the checkpoint
 /// it resumed from), every --checkpoint-every seconds (default 600).
@@ -92,10 +98,11 @@ auto run_stoppable(const TrainArgs& a, const CheckpointOptions& checkpoint, Trai
     }
 }
 
-/// Writes the vectors (and the model, for fastText) and the summary.
+/// Writes the vectors (and the model, for fastText) and the summary. A Word2Vec model's input
+/// vectors are moved into the written vectors, not copied.
 template <class Model>
-void write_outputs(const TrainArgs& a, const Model& model, const Vocab& vocab, const Corpus& corpus, int epochs,
-                   int dim, std::chrono::steady_clock::time_point start) {
+void write_outputs(const TrainArgs& a, Model& model, const Vocab& vocab, std::size_t tokens, int epochs, int dim,
+                   std::chrono::steady_clock::time_point start) {
     const VectorFormat format = a.format == "bin" ? VectorFormat::binary : VectorFormat::text;
     if constexpr (std::is_same_v<Model, FastTextModel<float>>) {
         write_word2vec(a.output, model.vectors(a.threads), format);
@@ -106,23 +113,24 @@ void write_outputs(const TrainArgs& a, const Model& model, const Vocab& vocab, c
                        model.subwords().maxn, model.stored_buckets().size(), model.subwords().buckets);
         }
     } else {
-        write_word2vec(a.output, model.vectors(), format);
+        write_word2vec(a.output, std::move(model).vectors(), format);
     }
     if (!a.save_vocab.empty()) vocab.save(a.save_vocab);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!a.quiet) {
-        fmt::print(stderr, "done: {} tokens x {} epochs, {} words x {} dims in {:.1f} s; wrote {}\n",
-                   corpus.token_count(), epochs, vocab.size(), dim, seconds, a.output);
+        fmt::print(stderr, "done: {} tokens x {} epochs, {} words x {} dims in {:.1f} s; wrote {}\n", tokens,
+                   epochs, vocab.size(), dim, seconds, a.output);
     }
 }
 
 /// --resume FILE: the options, vocabulary and state come from the checkpoint; the corpus is
-/// --input again, encoded with the checkpoint's vocabulary.
+/// --input again, encoded with the checkpoint's vocabulary (in memory or streamed: the ids, and
+/// so the corpus fingerprint, are the same).
 void resume_run(const TrainArgs& a) {
     const StopOnSignals signals;
-    static const std::set<std::string> allowed = {"--model",    "--input",      "--output",           "--format",
-                                                  "--save-vocab", "--save-model", "--checkpoint",       "--checkpoint-every",
-                                                  "--resume",   "--quiet",      "-q"};
+    static const std::set<std::string> allowed = {
+        "--model",      "--input",            "--output", "--format", "--save-vocab", "--save-model", "--checkpoint",
+        "--checkpoint-every", "--resume", "--quiet",  "-q",           "--stream",     "--in-memory",  "--temp-dir"};
     for (const std::string& flag : a.given) {
         if (allowed.count(flag) == 0) {
             throw invalid_options(flag + ": a resumed run takes its options from the checkpoint " + a.resume);
@@ -143,9 +151,10 @@ void resume_run(const TrainArgs& a) {
     const auto start = std::chrono::steady_clock::now();
     const Vocab vocab = read_checkpoint_vocab(a.resume);
     const InputFile input(a.input);
-    const Corpus corpus = Corpus::encode_file(input.path(), vocab);
+    const EncodedCorpus corpus(input.path(), vocab, corpus_storage(a), a.temp_dir);
     const int epochs = std::stoi(header.setting("epochs", a.resume));
     if (!a.quiet) {
+        print_corpus_storage(corpus);
         fmt::print(stderr, "resuming {} from {}: {} of {} tokens ({} epochs) done\n", header.model, a.resume,
                    header.state.processed, static_cast<std::uint64_t>(epochs) * corpus.token_count(), epochs);
     }
@@ -157,11 +166,12 @@ void resume_run(const TrainArgs& a) {
     run_stoppable(a, r.checkpoint, [&](const std::atomic<bool>* stop) {
         r.stop_requested = stop;
         if (fasttext) {
-            const auto model = resume_fasttext<float>(a.resume, corpus.view(), r);
-            write_outputs(a, model, vocab, corpus, epochs, static_cast<int>(model.dim()), start);
+            auto model = resume_fasttext<float>(a.resume, corpus.view(), r);
+            write_outputs(a, model, vocab, corpus.token_count(), epochs, static_cast<int>(model.dim()), start);
         } else {
-            const auto model = resume_word2vec<float>(a.resume, corpus.view(), r);
-            write_outputs(a, model, vocab, corpus, model.options.epochs, model.options.dim, start);
+            auto model = resume_word2vec<float>(a.resume, corpus.view(), r);
+            const Word2VecOptions options = model.options;
+            write_outputs(a, model, vocab, corpus.token_count(), options.epochs, options.dim, start);
         }
         return 0;
     });
@@ -211,20 +221,9 @@ void run_word2vec(const TrainArgs& a) {
     check_writable(o.checkpoint.path);
 
     const auto start = std::chrono::steady_clock::now();
-    const InputFile input(a.input);
-    VocabOptions vocab_options;
-    vocab_options.min_count = o.min_count;
-    const Vocab vocab = Vocab::build_file(input.path(), vocab_options);
-    if (vocab.total_tokens_seen() == 0) throw invalid_argument(a.input + ": the corpus is empty");
-    if (vocab.size() == 0) {
-        throw invalid_argument(a.input + ": no word occurs at least --min-count " + std::to_string(o.min_count) +
-                               " times");
-    }
-    const Corpus corpus = Corpus::encode_file(input.path(), vocab);
-    if (!a.quiet) {
-        fmt::print(stderr, "corpus: {} tokens ({} in the vocabulary); vocabulary: {} words with count >= {}\n",
-                   vocab.total_tokens_seen(), corpus.token_count(), vocab.size(), o.min_count);
-    }
+    const TrainingCorpus training = read_training_corpus(a.input, o.min_count, a.quiet, corpus_storage(a), a.temp_dir);
+    const Vocab& vocab = training.vocab;
+    const EncodedCorpus& corpus = training.corpus;
     auto printer = std::make_shared<ProgressPrinter>(a.model, a.quiet);
     o.progress = [printer](const TrainingProgress& p) { return (*printer)(p); };
     o.progress_interval = printer->interval();
@@ -234,11 +233,11 @@ void run_word2vec(const TrainArgs& a) {
             ft.word2vec.progress = o.progress;
             ft.word2vec.progress_interval = o.progress_interval;
             ft.word2vec.stop_requested = stop;
-            const FastTextModel<float> model = train_fasttext<float>(vocab, corpus.view(), ft);
-            write_outputs(a, model, vocab, corpus, o.epochs, o.dim, start);
+            FastTextModel<float> model = train_fasttext<float>(vocab, corpus.view(), ft);
+            write_outputs(a, model, vocab, corpus.token_count(), o.epochs, o.dim, start);
         } else {
-            const Word2VecModel<float> model = train_word2vec<float>(vocab, corpus.view(), o);
-            write_outputs(a, model, vocab, corpus, o.epochs, o.dim, start);
+            Word2VecModel<float> model = train_word2vec<float>(vocab, corpus.view(), o);
+            write_outputs(a, model, vocab, corpus.token_count(), o.epochs, o.dim, start);
         }
         return 0;
     });

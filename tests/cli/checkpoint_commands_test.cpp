@@ -80,13 +80,19 @@ TEST_CASE("embedkit train --checkpoint: SIGINT and SIGTERM save the state, --res
         REQUIRE(fs::exists(ckpt));
         CHECK(read_checkpoint<float>(ckpt).state.processed > 0);
 
-        // Resume, and stop again with SIGTERM.
+        // Resume with the corpus streamed from a temporary file (the first run held it in memory:
+        // the ids and their fingerprint are the same), and stop again with SIGTERM: the
+        // temporary file goes too.
+        const TempDir temp("embedkit_test_stream_");
         const auto second = interrupt("train --resume " + shell_quote(ckpt) + " --input " +
-                                          shell_quote(dir.file("corpus.txt")) + " --output " + shell_quote(out),
+                                          shell_quote(dir.file("corpus.txt")) + " --output " + shell_quote(out) +
+                                          " --stream --temp-dir " + shell_quote(temp.path().string()),
                                       "TERM", dir);
         INFO(second.out);
         CHECK_THAT(second.out, Catch::Contains("status=143"));
+        CHECK_THAT(second.out, Catch::Contains("corpus: streamed from a temporary file"));
         CHECK_FALSE(fs::exists(out));
+        CHECK(temp.entries().empty());
 
         // Options cannot change on resume; the corpus cannot either.
         const auto changed = run_cli("train --resume " + shell_quote(ckpt) + " --input " +
@@ -101,7 +107,7 @@ TEST_CASE("embedkit train --checkpoint: SIGINT and SIGTERM save the state, --res
         CHECK_FALSE(fs::exists(out));
 
         const auto last = run_cli("train --resume " + shell_quote(ckpt) + " --input " +
-                                  shell_quote(dir.file("corpus.txt")) + " --output " + shell_quote(out) + " -q");
+                                  shell_quote(dir.file("corpus.txt")) + " --output " + shell_quote(out) + " -q --stream");
         INFO(last.out);
         REQUIRE(last.status == 0);
         CHECK(slurp(out) == slurp(dir.file("reference.vec")));
@@ -131,6 +137,10 @@ TEST_CASE("embedkit train --checkpoint flags are checked", "[cli][checkpoint]") 
         {resume + shell_quote(dir.file("missing.ckpt")), "missing.ckpt"},
         {resume + shell_quote(dir.file("corpus.txt")), "not an embedkit checkpoint"},
         {common + "--model glove --checkpoint " + shell_quote(dir.file("c.ckpt")), "not available for --model glove"},
+        {common + "--stream --in-memory", "--stream excludes --in-memory"},
+        {common + "--model glove --stream", "--stream and --in-memory are not available for --model glove"},
+        {common + "--stream --temp-dir " + shell_quote(dir.file("no/dir")),
+         "no/dir: cannot create a temporary file for the streamed corpus"},
     };
     for (const auto& c : cases) {
         INFO(c.args);

@@ -98,6 +98,42 @@ TEST_CASE("embedkit train --model skipgram|cbow writes vectors, vocabulary, prog
     }
 }
 
+TEST_CASE("embedkit train --stream and --in-memory write the same vectors and leave no temporary file", "[cli][word2vec]") {
+    if (testing::cli_path().empty()) {
+        WARN("the CLI is not built");
+        return;
+    }
+    const TempDir dir;
+    const TempDir temp("embedkit_test_stream_");  // --temp-dir: must be empty after every run
+    const std::string corpus = dir.file("corpus.txt");
+    write_topics_corpus(corpus);
+    const std::string common = "train --input " + shell_quote(corpus) + " --dim 16 --epochs 3 --min-count 1 --threads 1 " +
+                               "--temp-dir " + shell_quote(temp.path().string()) + " --output ";
+    for (const std::string model : {"skipgram", "fasttext"}) {
+        INFO(model);
+        const auto in_memory = run_cli(common + shell_quote(dir.file("memory.vec")) + " --model " + model + " --in-memory");
+        const auto streamed = run_cli(common + shell_quote(dir.file("stream.vec")) + " --model " + model + " --stream");
+        INFO(in_memory.out << streamed.out);
+        REQUIRE(in_memory.status == 0);
+        REQUIRE(streamed.status == 0);
+        CHECK_THAT(streamed.out, Catch::Contains("corpus: streamed from a temporary file in " + temp.path().string()));
+        CHECK_THAT(in_memory.out, !Catch::Contains("streamed"));
+        CHECK(slurp(dir.file("stream.vec")) == slurp(dir.file("memory.vec")));
+        CHECK(temp.entries().empty());
+    }
+    // A small corpus stays in memory by default.
+    const auto by_default = run_cli(common + shell_quote(dir.file("default.vec")));
+    CHECK(by_default.status == 0);
+    CHECK_THAT(by_default.out, !Catch::Contains("streamed"));
+    // A run that fails after its corpus was streamed leaves nothing behind either.
+    const auto failed = run_cli(common + shell_quote(dir.file("failed.vec")) + " --stream --lr 1e30");
+    INFO(failed.out);
+    CHECK(failed.status == 1);
+    CHECK_THAT(failed.out, Catch::Contains("try a lower one"));
+    CHECK_FALSE(fs::exists(dir.file("failed.vec")));
+    CHECK(temp.entries().empty());
+}
+
 TEST_CASE("embedkit train fails clearly and leaves no output file", "[cli][word2vec]") {
     if (testing::cli_path().empty()) {
         WARN("the CLI is not built");

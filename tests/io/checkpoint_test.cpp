@@ -168,6 +168,27 @@ TEST_CASE("fasttext stopped and resumed ends bit-identical to an uninterrupted r
     }
 }
 
+TEST_CASE("a run checkpointed on ids in memory resumes on the same ids mapped from a file", "[checkpoint]") {
+    // The CLI keeps small corpora in memory and streams large ones (a mapped file): both give the
+    // same corpus fingerprint, so a run may stop on one and resume on the other.
+    const auto [vocab, corpus] = zipf_corpus(11);
+    const TempDir dir;
+    corpus.save(dir.file("corpus.ekc"));
+    const MappedCorpus mapped(dir.file("corpus.ekc"));
+    CHECK(fingerprint(mapped.view()) == fingerprint(corpus.view()));
+    const Word2VecOptions base = options_for(Word2VecArchitecture::skipgram, false);
+    const auto reference = train_word2vec(vocab, corpus.view(), base);
+    std::atomic<bool> stop{false};
+    Word2VecOptions o = base;
+    o.checkpoint.path = dir.file("run.ckpt");
+    o.stop_requested = &stop;
+    o.progress = stop_at(stop, 5);
+    CHECK_THROWS_AS(train_word2vec(vocab, corpus.view(), o), cancelled);
+    const auto resumed = resume_word2vec(o.checkpoint.path, mapped.view());
+    CHECK(resumed.input == reference.input);
+    CHECK(resumed.output == reference.output);
+}
+
 TEST_CASE("resuming checks the corpus, the vocabulary file and the thread count", "[checkpoint]") {
     const auto [vocab, corpus] = zipf_corpus(4);
     const TempDir dir;

@@ -2,7 +2,13 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/resident_memory.hpp"
+#include "support/temp_dir.hpp"
+#include "support/zipf_corpus.hpp"
+
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <utility>
@@ -125,6 +131,68 @@ TEST_CASE("word2vec with one thread and a fixed seed is bit-identical across run
     o.seed = 8;
     const auto c = train_word2vec(vocab, corpus.view(), o);
     CHECK_FALSE(a.input == c.input);
+}
+
+TEST_CASE("word2vec on a mapped corpus is bit-identical to the same ids in memory", "[word2vec]") {
+    // The streamed path of `embedkit train`: the ids in a binary corpus file, mapped, their pages
+    // given back behind each thread (and at every epoch's end, then read again).
+    const auto [vocab, corpus] = embedkit::testing::zipf_corpus(12, 400, 50'000, 60);
+    const embedkit::testing::TempDir dir;
+    corpus.save(dir.file("corpus.ekc"));
+    const MappedCorpus mapped(dir.file("corpus.ekc"));
+    REQUIRE(mapped.view().file_backed);
+    for (const auto architecture : {Word2VecArchitecture::skipgram, Word2VecArchitecture::cbow}) {
+        Word2VecOptions o;
+        o.architecture = architecture;
+        o.dim = 8;
+        o.epochs = 2;
+        o.threads = 1;
+        const auto in_memory = train_word2vec(vocab, corpus.view(), o);
+        const auto streamed = train_word2vec(vocab, mapped.view(), o);
+        CHECK(streamed.input == in_memory.input);
+        CHECK(streamed.output == in_memory.output);
+    }
+}
+
+TEST_CASE("word2vec on a mapped corpus keeps a bounded part of it resident", "[word2vec]") {
+    // 6 million ids (24 MB) over 10 words, with subsampling so strong that almost every word is
+    // read and dropped: the threads sweep the file quickly, and the progress callback (every
+    // 10,000 words of thread 0) samples what is resident of it.
+    const embedkit::testing::TempDir dir;
+    const std::string path = dir.file("big.ekc");
+    std::vector<std::pair<std::string, std::int64_t>> counts;
+    for (int w = 0; w < 10; ++w) counts.emplace_back("w" + std::to_string(w), 800'000 - w);
+    const Vocab vocab = Vocab::from_counts(counts);
+    {
+        CorpusWriter writer(path);
+        std::vector<TokenId> sentence(999);
+        for (int s = 0; s < 6'000; ++s) {
+            for (std::size_t k = 0; k < sentence.size(); ++k) sentence[k] = static_cast<TokenId>((s + k) % 10);
+            writer.add_sentence(sentence);
+        }
+        writer.commit();
+    }
+    const MappedCorpus mapped(path);
+    Word2VecOptions o;
+    o.dim = 4;
+    o.window = 2;
+    o.negative = 1;
+    o.sample = 1e-6;
+    o.epochs = 1;
+    o.threads = 2;
+    o.progress_interval = 0;
+    std::uint64_t peak = 0;
+    int samples = 0;
+    o.progress = [&](const TrainingProgress&) {
+        peak = std::max(peak, embedkit::testing::resident_bytes_of_mapping(mapped.view().data));
+        ++samples;
+        return true;
+    };
+    const auto model = train_word2vec(vocab, mapped.view(), o);
+    CHECK(model.input.allFinite());
+    CHECK(samples > 100);
+    // Two threads, each with at most one block of 4 MiB behind it, of a 24 MB file.
+    CHECK(peak < (std::uint64_t{12} << 20));
 }
 
 TEST_CASE("word2vec negative_power chooses the distribution negatives are drawn from", "[word2vec]") {

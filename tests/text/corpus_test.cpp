@@ -4,11 +4,15 @@
 #include <catch2/catch.hpp>
 
 #include "text/text_test_helpers.hpp"
+#include "support/resident_memory.hpp"
 #include "support/write_failures.hpp"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -17,6 +21,7 @@
 using namespace embedkit;
 using embedkit_test::TempDir;
 using embedkit_test::write_file;
+using embedkit::testing::resident_bytes_of_mapping;
 using Ids = std::vector<TokenId>;
 
 namespace {
@@ -230,6 +235,53 @@ TEST_CASE("encode_corpus_file streams to a file that MappedCorpus reads back", "
     MappedCorpus assigned;
     assigned = std::move(moved);
     CHECK(Ids(assigned.view().begin(), assigned.view().end()) == expected.ids());
+}
+
+TEST_CASE("passes over a mapped corpus give its pages back", "[corpus]") {
+    // 8 million ids (32 MB): every pass reads them all, and what stays resident of the file is a
+    // block or two of CorpusView::kPassBlock ids (4 MiB), where a plain read keeps all of it.
+    TempDir dir;
+    const std::string path = dir.file("big.ekc");
+    {
+        CorpusWriter writer(path);
+        std::vector<TokenId> sentence(99);
+        for (int s = 0; s < 80'000; ++s) {
+            for (std::size_t k = 0; k < sentence.size(); ++k) sentence[k] = static_cast<TokenId>((s + k) % 10);
+            writer.add_sentence(sentence);
+        }
+        writer.commit();
+    }
+    constexpr std::uint64_t kFile = 32'000'000;
+    constexpr std::uint64_t kBound = std::uint64_t{12} << 20;
+    const MappedCorpus mapped(path);  // checks every id
+    REQUIRE(mapped.size() == 8'000'000);
+    const CorpusView view = mapped.view();
+    CHECK(resident_bytes_of_mapping(view.data) < kBound);
+    CHECK(view.file_backed);
+    CHECK(view.shard(1, 2).file_backed);
+    CHECK(view.token_count() == 7'920'000);
+    CHECK(resident_bytes_of_mapping(view.data) < kBound);
+    CHECK(detail::checked_token_count(view, 10, "test") == 7'920'000);
+    CHECK(resident_bytes_of_mapping(view.data) < kBound);
+
+    // The measurement sees a pass that keeps its pages; released, they come back with the same ids.
+    const std::int64_t sum = std::accumulate(view.begin(), view.end(), std::int64_t{0});
+    CHECK(resident_bytes_of_mapping(view.data) > kFile * 3 / 4);
+    view.release(view.begin(), view.end());
+    CHECK(resident_bytes_of_mapping(view.data) < kBound);
+    CHECK(std::accumulate(view.begin(), view.end(), std::int64_t{0}) == sum);
+}
+
+TEST_CASE("views of ids in memory are never released", "[corpus]") {
+    // Giving back pages of ordinary memory would zero them: release() must do nothing there.
+    std::vector<TokenId> ids(1 << 20);
+    for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<TokenId>(i % 1000);
+    const Corpus corpus = Corpus::from_ids(ids);
+    const CorpusView view = corpus.view();
+    CHECK_FALSE(view.file_backed);
+    view.release(view.begin(), view.end());
+    CHECK(view.token_count() == ids.size());
+    CHECK(std::equal(ids.begin(), ids.end(), view.begin()));
 }
 
 TEST_CASE("Corpus::save, CorpusWriter and file-to-file encoding agree", "[corpus]") {

@@ -203,7 +203,10 @@ private:
         std::uint64_t unsynced = 0;
         S lr = static_cast<S>(from.lr);
         std::size_t i = static_cast<std::size_t>(from.position);
-        for (int epoch = from.epoch; epoch < config_.epochs; ++epoch, i = 0) {
+        // A file-backed corpus (MappedCorpus) gives back the pages of ids this thread has passed,
+        // a block at a time, so its resident part stays at about one block per thread.
+        std::size_t released = i;
+        for (int epoch = from.epoch; epoch < config_.epochs; ++epoch, i = 0, released = 0) {
             states_[t].epoch.store(epoch, std::memory_order_relaxed);
             while (i < shard.size) {
                 ws.sentence.clear();
@@ -211,13 +214,17 @@ private:
                     ++unsynced;
                     if (subsampler_.keep(shard.data[i], ws.rng)) ws.sentence.push_back(shard.data[i]);
                 }
-                ++i;  // past the sentence end
+                if (i < shard.size) ++i;  // past the sentence end (a shard may end without one)
                 if (config_.architecture == EngineArchitecture::skipgram) {
                     train_skipgram_sentence(ws, lr);
                 } else {
                     train_cbow_sentence(ws, lr);
                 }
                 if (unsynced >= kSyncEvery) {
+                    if (i - released >= CorpusView::kPassBlock) {
+                        shard.release(shard.data + released, shard.data + i);
+                        released = i;
+                    }
                     if (!sync(t, ws, unsynced, lr)) return;
                     unsynced = 0;
                     if (checkpoint_due_.load(std::memory_order_relaxed)) {
@@ -233,6 +240,7 @@ private:
                     }
                 }
             }
+            shard.release(shard.data + released, shard.data + shard.size);
         }
         sync(t, ws, unsynced, lr);
     }

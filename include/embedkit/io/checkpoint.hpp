@@ -66,7 +66,7 @@ struct CorpusFingerprint {
 
 [[nodiscard]] inline CorpusFingerprint fingerprint(CorpusView corpus) {
     detail::Checksum64 sum;
-    sum.update(corpus.data, corpus.size * sizeof(TokenId));
+    corpus.for_each_block([&sum](const TokenId* ids, std::size_t n, std::size_t) { sum.update(ids, n * sizeof(TokenId)); });
     return {static_cast<std::uint64_t>(corpus.size), sum.value()};
 }
 

@@ -100,12 +100,10 @@ struct Word2VecModel {
     Word2VecOptions options;
 
     /// The words and their input vectors, ready to save or search.
-    [[nodiscard]] WordVectors<Scalar> vectors() const {
-        std::vector<std::string> words;
-        words.reserve(vocab.size());
-        for (std::size_t i = 0; i < vocab.size(); ++i) words.push_back(vocab.word(static_cast<TokenId>(i)));
-        return WordVectors<Scalar>(std::move(words), input);
-    }
+    [[nodiscard]] WordVectors<Scalar> vectors() const& { return WordVectors<Scalar>(vocab.words(), input); }
+    /// The same from a model that is done with (`std::move(model).vectors()`): the input vectors
+    /// are moved, not copied, which saves vocab.size() x dim values at the peak of a run.
+    [[nodiscard]] WordVectors<Scalar> vectors() && { return WordVectors<Scalar>(vocab.words(), std::move(input)); }
 };
 
 namespace detail {

@@ -31,6 +31,15 @@ struct CorpusView {
     const TokenId* data = nullptr;
     /// Number of ids, sentence-end markers included.
     std::size_t size = 0;
+    /// Set by MappedCorpus::view() only: the ids are a read-only mapping of a file, so a pass
+    /// over them gives back the pages it has read (`release`) and the kernel maps them again from
+    /// the page cache or the file when they are next read: resident memory stays at a few blocks
+    /// of `kPassBlock` ids whatever the corpus size. Never set it on ids in ordinary memory
+    /// (giving back those pages would zero them).
+    bool file_backed = false;
+
+    /// Ids a pass reads between two releases of a file-backed view (4 MiB of ids).
+    static constexpr std::size_t kPassBlock = std::size_t{1} << 20;
 
     [[nodiscard]] const TokenId* begin() const noexcept { return data; }
     [[nodiscard]] const TokenId* end() const noexcept { return data + size; }
@@ -48,7 +57,7 @@ struct CorpusView {
         }
         const std::size_t b = split_point(index, count);
         const std::size_t e = split_point(index + 1, count);
-        return {data + b, e - b};
+        return {data + b, e - b, file_backed};
     }
 
     /// Ids that are not sentence-end markers. O(size).
@@ -57,7 +66,33 @@ struct CorpusView {
     }
     /// Sentence-end markers. O(size).
     [[nodiscard]] std::size_t sentence_count() const noexcept {
-        return static_cast<std::size_t>(std::count(data, data + size, kSentenceEnd));
+        std::size_t markers = 0;
+        for_each_block([&markers](const TokenId* ids, std::size_t n, std::size_t) {
+            markers += static_cast<std::size_t>(std::count(ids, ids + n, kSentenceEnd));
+        });
+        return markers;
+    }
+
+    /// Calls `f(ids, n, offset)` on consecutive blocks of at most kPassBlock ids that cover the
+    /// view, releasing each block after it when the view is file-backed.
+    template <class F>
+    void for_each_block(F&& f) const {
+        for (std::size_t offset = 0; offset < size; offset += kPassBlock) {
+            const std::size_t n = std::min(kPassBlock, size - offset);
+            f(data + offset, n, offset);
+            release(data + offset, data + offset + n);
+        }
+    }
+
+    /// For a file-backed view, gives the pages that lie wholly inside [begin, end) (a range of
+    /// this view) back to the system (madvise MADV_DONTNEED); the ids stay readable. Does
+    /// nothing for a view of ordinary memory.
+    void release(const TokenId* begin, const TokenId* end) const noexcept {
+        if (!file_backed || end <= begin) return;
+        static const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+        const std::uintptr_t first = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) / page * page;
+        const std::uintptr_t last = reinterpret_cast<std::uintptr_t>(end) / page * page;
+        if (last > first) (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
     }
 
 private:
@@ -126,15 +161,18 @@ CorpusStats encode_sentences(std::istream& in, const Vocab& vocab, const Tokeniz
 /// the vocabulary of N words" otherwise.
 [[nodiscard]] inline std::size_t checked_token_count(CorpusView corpus, std::size_t words, const std::string& who) {
     std::size_t markers = 0;
-    for (std::size_t i = 0; i < corpus.size; ++i) {
-        const TokenId id = corpus.data[i];
-        if (id == kSentenceEnd) {
-            ++markers;
-        } else if (id < 0 || static_cast<std::size_t>(id) >= words) {
-            throw invalid_argument(who + ": corpus id " + std::to_string(id) + " at position " + std::to_string(i) +
-                                   " is outside the vocabulary of " + std::to_string(words) + " words");
+    corpus.for_each_block([&](const TokenId* ids, std::size_t n, std::size_t offset) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const TokenId id = ids[i];
+            if (id == kSentenceEnd) {
+                ++markers;
+            } else if (id < 0 || static_cast<std::size_t>(id) >= words) {
+                throw invalid_argument(who + ": corpus id " + std::to_string(id) + " at position " +
+                                       std::to_string(offset + i) + " is outside the vocabulary of " +
+                                       std::to_string(words) + " words");
+            }
         }
-    }
+    });
     return corpus.size - markers;
 }
 
@@ -386,7 +424,8 @@ public:
     }
     ~MappedCorpus() { release(); }
 
-    [[nodiscard]] CorpusView view() const noexcept { return {data_, size_}; }
+    /// A file-backed view: passes over it keep resident memory bounded (CorpusView::file_backed).
+    [[nodiscard]] CorpusView view() const noexcept { return {data_, size_, true}; }
     /// Ids, markers included.
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
     [[nodiscard]] std::size_t token_count() const noexcept { return tokens_; }
@@ -416,14 +455,18 @@ private:
         size_ = static_cast<std::size_t>(count);
         std::size_t markers = 0;
         TokenId max_id = kSentenceEnd;
-        for (std::size_t i = 0; i < size_; ++i) {
-            const TokenId id = data_[i];
-            if (id < kSentenceEnd) {
-                throw io_error(path_, static_cast<std::uint64_t>(i) + 1, "invalid token id " + std::to_string(id));
+        // One pass over the file that leaves none of it resident.
+        view().for_each_block([&](const TokenId* ids, std::size_t n, std::size_t offset) {
+            for (std::size_t i = 0; i < n; ++i) {
+                const TokenId id = ids[i];
+                if (id < kSentenceEnd) {
+                    throw io_error(path_, static_cast<std::uint64_t>(offset + i) + 1,
+                                   "invalid token id " + std::to_string(id));
+                }
+                markers += id == kSentenceEnd;
+                max_id = std::max(max_id, id);
             }
-            markers += id == kSentenceEnd;
-            max_id = std::max(max_id, id);
-        }
+        });
         if (size_ - markers != tokens) {
             throw io_error(path_, "the header says " + std::to_string(tokens) + " tokens but the file has " +
                                       std::to_string(size_ - markers));
