@@ -156,11 +156,37 @@ def main():
               f"{row['rss_mib']:.0f} | {100 * a['overall']['accuracy']:.2f}% | {100 * a['semantic']['accuracy']:.2f}% | "
               f"{100 * a['syntactic']['accuracy']:.2f}% | {answered}/{questions} | "
               f"{row['similarity']['spearman']:.4f} | {ratio} |")
+    print_speed_checks(rows, args.subwords)
     if args.subwords:
         print_subword_checks(rows)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=1)
+
+
+def print_speed_checks(rows, subwords):
+    """The speed issue's targets against gensim (skip-gram 2.0x, CBOW 1.5x, subword skip-gram 2.0x) and
+    its quality rule (analogy and WS353 at most 1 point below the best reference), when they ran."""
+    targets = {"skipgram": 2.0} if subwords else {"skipgram": 2.0, "cbow": 1.5}
+    lines = []
+    for model, target in targets.items():
+        by_tool = {r["tool"]: r for r in rows if r["model"] == model}
+        ours, gensim = by_tool.get("embedkit"), by_tool.get("gensim")
+        if ours is None or gensim is None:
+            continue
+        speedup = gensim["seconds"] / ours["seconds"]
+        name = "subword skip-gram" if subwords else model
+        lines.append(f"- {name}: {speedup:.2f}x gensim's speed (target {target}x): {'ok' if speedup >= target else 'FAIL'}")
+        refs = [by_tool[t] for t in ("gensim", "fasttext") if t in by_tool]
+        for label, score in (("analogy", lambda r: 100 * r["analogies"]["overall"]["accuracy"]),
+                             ("WS353 x100", lambda r: 100 * r["similarity"]["spearman"])):
+            best = max(refs, key=score)
+            gap = score(ours) - score(best)
+            lines.append(f"  {label}: embedkit {score(ours):.2f}, best reference {score(best):.2f} ({best['tool']}), "
+                         f"{gap:+.2f} points: {'ok' if gap >= -1.0 else 'FAIL'}")
+    if lines:
+        print("\nspeed checks (issue 8, same run):")
+        print("\n".join(lines))
 
 
 def print_subword_checks(rows):
