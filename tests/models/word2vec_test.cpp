@@ -163,15 +163,7 @@ TEST_CASE("word2vec on a mapped corpus keeps a bounded part of it resident", "[w
     std::vector<std::pair<std::string, std::int64_t>> counts;
     for (int w = 0; w < 10; ++w) counts.emplace_back("w" + std::to_string(w), 800'000 - w);
     const Vocab vocab = Vocab::from_counts(counts);
-    {
-        CorpusWriter writer(path);
-        std::vector<TokenId> sentence(999);
-        for (int s = 0; s < 6'000; ++s) {
-            for (std::size_t k = 0; k < sentence.size(); ++k) sentence[k] = static_cast<TokenId>((s + k) % 10);
-            writer.add_sentence(sentence);
-        }
-        writer.commit();
-    }
+    embedkit::testing::write_cycling_corpus_file(path, 6'000, 999);
     const MappedCorpus mapped(path);
     Word2VecOptions o;
     o.dim = 4;

@@ -1,14 +1,18 @@
 // How much of one memory mapping is resident, from /proc/self/smaps: to check that passes over a
 // mapped corpus give its pages back. (The process-wide RssFile would also count the pages of
-// code the test runs, megabytes under the sanitizers.)
+// code the test runs, megabytes under the sanitizers.) And a large binary corpus file to map.
 #pragma once
 
+#include <embedkit/text/corpus.hpp>
+
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace embedkit::testing {
 
@@ -36,6 +40,18 @@ inline std::uint64_t resident_bytes_of_mapping(const void* address) {
         }
     }
     throw std::runtime_error("no mapping in /proc/self/smaps contains the address");
+}
+
+/// Writes a binary corpus file of `sentences` sentences of `length` ids cycling over the words
+/// 0..9 (sentence s, position k: (s + k) % 10): sentences x (length + 1) ids, markers included.
+inline void write_cycling_corpus_file(const std::string& path, int sentences, std::size_t length) {
+    CorpusWriter writer(path);
+    std::vector<TokenId> sentence(length);
+    for (int s = 0; s < sentences; ++s) {
+        for (std::size_t k = 0; k < length; ++k) sentence[k] = static_cast<TokenId>((static_cast<std::size_t>(s) + k) % 10);
+        writer.add_sentence(sentence);
+    }
+    writer.commit();
 }
 
 }  // namespace embedkit::testing

@@ -242,15 +242,7 @@ TEST_CASE("passes over a mapped corpus give its pages back", "[corpus]") {
     // block or two of CorpusView::kPassBlock ids (4 MiB), where a plain read keeps all of it.
     TempDir dir;
     const std::string path = dir.file("big.ekc");
-    {
-        CorpusWriter writer(path);
-        std::vector<TokenId> sentence(99);
-        for (int s = 0; s < 80'000; ++s) {
-            for (std::size_t k = 0; k < sentence.size(); ++k) sentence[k] = static_cast<TokenId>((s + k) % 10);
-            writer.add_sentence(sentence);
-        }
-        writer.commit();
-    }
+    embedkit::testing::write_cycling_corpus_file(path, 80'000, 99);
     constexpr std::uint64_t kFile = 32'000'000;
     constexpr std::uint64_t kBound = std::uint64_t{12} << 20;
     const MappedCorpus mapped(path);  // checks every id
