@@ -19,7 +19,7 @@ using embedkit::testing::put_file;
 using embedkit::testing::shell_quote;
 using embedkit::testing::TempDir;
 
-const std::string& kCli = embedkit::testing::cli_path();
+using embedkit::testing::kCli;
 
 struct BadCommand {
     std::string args;  ///< after `embedkit`; {dir} is the scratch directory, {data} tests/data/eval

@@ -9,6 +9,7 @@
 
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_files.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -26,7 +27,7 @@ using embedkit::testing::TempDir;
 namespace {
 
 /// About 600,000 tokens over 2,000 words: long enough to interrupt mid-training.
-void write_corpus(const std::string& path) {
+void write_skewed_corpus(const std::string& path) {
     std::ofstream out(path, std::ios::binary);
     detail::Rng rng(21);
     for (int line = 0; line < 6000; ++line) {
@@ -35,10 +36,7 @@ void write_corpus(const std::string& path) {
     }
 }
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using embedkit::testing::file_bytes;
 
 /// Starts `args` in the background, sends `signal` once training is about to start (the corpus
 /// line is on stderr), and returns the exit status and stderr.
@@ -58,7 +56,7 @@ TEST_CASE("embedkit train --checkpoint: SIGINT and SIGTERM save the state, --res
         return;
     }
     const TempDir dir;
-    write_corpus(dir.file("corpus.txt"));
+    write_skewed_corpus(dir.file("corpus.txt"));
     for (const std::string model : {"skipgram", "fasttext"}) {
         INFO(model);
         const std::string common = "train --model " + model + " --input " + shell_quote(dir.file("corpus.txt")) +
@@ -99,7 +97,7 @@ TEST_CASE("embedkit train --checkpoint: SIGINT and SIGTERM save the state, --res
                                      shell_quote(dir.file("corpus.txt")) + " --output " + shell_quote(out) + " --dim 8");
         CHECK(changed.status == 1);
         CHECK_THAT(changed.out, Catch::Contains("--dim: a resumed run takes its options from the checkpoint"));
-        std::ofstream(dir.file("other.txt")) << slurp(dir.file("corpus.txt")).substr(0, 100000);
+        std::ofstream(dir.file("other.txt")) << file_bytes(dir.file("corpus.txt")).substr(0, 100000);
         const auto other = run_cli("train --resume " + shell_quote(ckpt) + " --input " + shell_quote(dir.file("other.txt")) +
                                    " --output " + shell_quote(out));
         CHECK(other.status == 1);
@@ -110,7 +108,7 @@ TEST_CASE("embedkit train --checkpoint: SIGINT and SIGTERM save the state, --res
                                   shell_quote(dir.file("corpus.txt")) + " --output " + shell_quote(out) + " -q --stream");
         INFO(last.out);
         REQUIRE(last.status == 0);
-        CHECK(slurp(out) == slurp(dir.file("reference.vec")));
+        CHECK(file_bytes(out) == file_bytes(dir.file("reference.vec")));
         fs::remove(out);
     }
 }

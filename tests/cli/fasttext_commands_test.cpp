@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string& kCli = embedkit::testing::cli_path();
+using embedkit::testing::kCli;
 
 using embedkit::testing::CommandResult;
 using embedkit::testing::TempDir;
@@ -39,7 +39,7 @@ CommandResult run(const std::string& args, bool merge_stderr = true, const std::
 }
 
 
-void write_corpus(const std::string& path) {
+void write_inflected_corpus(const std::string& path) {
     std::ofstream out(path, std::ios::binary);
     detail::Rng rng(3);
     const std::vector<std::vector<std::string>> topics = {{"garden", "flower", "forest", "meadow"},
@@ -60,7 +60,7 @@ TEST_CASE("embedkit train --model fasttext, vectors and nn --model", "[cli][fast
         return;
     }
     const TempDir dir;
-    write_corpus(dir.file("corpus.txt"));
+    write_inflected_corpus(dir.file("corpus.txt"));
     const std::string common = "--input '" + dir.file("corpus.txt") + "' --dim 12 --epochs 5 --min-count 1 --threads 1 "
                                "--sample 0 --minn 3 --maxn 5 --buckets 10000 -q";
     for (const std::string model : {"fasttext", "fasttext-cbow"}) {

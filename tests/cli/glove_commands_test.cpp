@@ -8,6 +8,7 @@
 
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_files.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -23,7 +24,7 @@ namespace {
 using embedkit::testing::run_cli;
 using embedkit::testing::TempDir;
 
-void write_corpus(const std::string& path) {
+void write_topic_corpus(const std::string& path) {
     std::ofstream out(path, std::ios::binary);
     detail::Rng rng(5);
     const std::vector<std::vector<std::string>> topics = {{"garden", "flower", "forest", "meadow", "river"},
@@ -35,12 +36,7 @@ void write_corpus(const std::string& path) {
     }
 }
 
-std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
+using embedkit::testing::file_bytes;
 
 }  // namespace
 
@@ -50,7 +46,7 @@ TEST_CASE("embedkit train --model glove|ppmi-svd write vectors", "[cli][glove]")
         return;
     }
     const TempDir dir("embedkit_cli_glove_");
-    write_corpus(dir.file("corpus.txt"));
+    write_topic_corpus(dir.file("corpus.txt"));
     const std::string input = " --input '" + dir.file("corpus.txt") + "' --min-count 1 --dim 6 --temp-dir '" +
                               dir.path().string() + "'";
     auto r = run_cli("train --model glove" + input + " --epochs 3 --window 4 --output '" + dir.file("g.vec") +
@@ -82,13 +78,13 @@ TEST_CASE("embedkit train --model glove: one thread and a seed give identical fi
           "[cli][glove]") {
     if (embedkit::testing::cli_path().empty()) return;
     const TempDir dir("embedkit_cli_glove_");
-    write_corpus(dir.file("corpus.txt"));
+    write_topic_corpus(dir.file("corpus.txt"));
     auto train = [&](const std::string& extra, const std::string& out) {
         const auto r = run_cli("train --model glove --input '" + dir.file("corpus.txt") +
                                "' --min-count 1 --dim 8 --epochs 4 --threads 1 -q --output '" + dir.file(out) + "' " + extra);
         INFO(r.out);
         REQUIRE(r.status == 0);
-        return read_all(dir.file(out));
+        return file_bytes(dir.file(out));
     };
     const std::string a = train("--seed 3", "a.vec");
     const std::string b = train("--seed 3 --memory 0.0001", "b.vec");
@@ -101,7 +97,7 @@ TEST_CASE("embedkit train --model glove: one thread and a seed give identical fi
 TEST_CASE("embedkit cooccur writes a matrix the library loads", "[cli][glove]") {
     if (embedkit::testing::cli_path().empty()) return;
     const TempDir dir("embedkit_cli_glove_");
-    write_corpus(dir.file("corpus.txt"));
+    write_topic_corpus(dir.file("corpus.txt"));
     const auto r = run_cli("cooccur --input '" + dir.file("corpus.txt") + "' --output '" + dir.file("m.bin") +
                            "' --min-count 1 --window 3 --memory 0.0001 --max-open-files 4 --temp-dir '" +
                            dir.path().string() + "'");
@@ -117,7 +113,7 @@ TEST_CASE("embedkit cooccur writes a matrix the library loads", "[cli][glove]") 
 TEST_CASE("embedkit train --model glove|ppmi-svd: errors name the problem and leave no output", "[cli][glove]") {
     if (embedkit::testing::cli_path().empty()) return;
     const TempDir dir("embedkit_cli_glove_");
-    write_corpus(dir.file("corpus.txt"));
+    write_topic_corpus(dir.file("corpus.txt"));
     const std::string input = " --input '" + dir.file("corpus.txt") + "'";
     const std::string output = " --output '" + dir.file("out.vec") + "'";
     struct Case {

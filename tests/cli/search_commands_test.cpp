@@ -4,18 +4,19 @@
 #include <catch2/catch.hpp>
 
 #include "support/run_command.hpp"
+#include "support/test_files.hpp"
 
 #include <string>
 
 
 namespace {
 
-const std::string& kCli = embedkit::testing::cli_path();
-const std::string kData = std::string(EMBEDKIT_TEST_DATA_DIR) + "/eval/";
+using embedkit::testing::kCli;
 
+using embedkit::testing::kEvalDataDir;
 using embedkit::testing::run_cli;
 
-std::string vectors() { return "--vectors '" + kData + "tiny_vectors.txt'"; }
+std::string vectors() { return "--vectors '" + kEvalDataDir + "tiny_vectors.txt'"; }
 
 }  // namespace
 
@@ -48,7 +49,7 @@ TEST_CASE("embedkit analogy answers B - A + C", "[cli][search]") {
 
 TEST_CASE("embedkit eval prints the analogy table, the correlation and JSON", "[cli][eval]") {
     if (kCli.empty()) return;
-    const std::string files = " --analogies '" + kData + "tiny_questions.txt' --similarity '" + kData + "tiny_pairs.txt'";
+    const std::string files = " --analogies '" + kEvalDataDir + "tiny_questions.txt' --similarity '" + kEvalDataDir + "tiny_pairs.txt'";
     auto r = run_cli("eval " + vectors() + files + " --restrict 16 --similarity-restrict 16");
     INFO(r.out);
     REQUIRE(r.status == 0);
@@ -80,7 +81,7 @@ TEST_CASE("embedkit search commands fail with exit 1 on bad input", "[cli][searc
     r = run_cli("eval " + vectors());
     CHECK(r.status == 1);
     CHECK(r.out.find("--analogies") != std::string::npos);
-    r = run_cli("eval " + vectors() + " --analogies '" + kData + "tiny_pairs.txt'");
+    r = run_cli("eval " + vectors() + " --analogies '" + kEvalDataDir + "tiny_pairs.txt'");
     CHECK(r.status == 1);
     CHECK(r.out.find("tiny_pairs.txt:1:") != std::string::npos);  // malformed: named with its line
     r = run_cli("nn " + vectors() + " -k 0 king");

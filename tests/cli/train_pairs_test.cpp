@@ -4,6 +4,7 @@
 
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_files.hpp"
 
 #include <array>
 #include <cmath>
@@ -22,7 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string& kCli = embedkit::testing::cli_path();
+using embedkit::testing::kCli;
 
 using embedkit::testing::run_cli;
 using embedkit::testing::TempDir;
@@ -47,12 +48,7 @@ std::string category_pairs() {
     return text;
 }
 
-std::string read_all(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
+using embedkit::testing::file_bytes;
 
 // A word2vec text file as word -> vector.
 std::map<std::string, std::vector<double>> read_vectors(const std::string& path) {
@@ -70,7 +66,7 @@ std::map<std::string, std::vector<double>> read_vectors(const std::string& path)
     return out;
 }
 
-double cosine(const std::vector<double>& a, const std::vector<double>& b) {
+double vector_cosine(const std::vector<double>& a, const std::vector<double>& b) {
     double ab = 0, aa = 0, bb = 0;
     for (std::size_t i = 0; i < a.size(); ++i) {
         ab += a[i] * b[i];
@@ -170,7 +166,7 @@ TEST_CASE("embedkit train --model pairs: one thread and a seed give identical fi
                                seed + " -q");
             INFO(loss << ": " << r.out);
             REQUIRE(r.status == 0);
-            return read_all(dir.file(out));
+            return file_bytes(dir.file(out));
         };
         const std::string a = train("7", "a.vec");
         const std::string b = train("7", "b.vec");
@@ -217,7 +213,7 @@ TEST_CASE("embedkit train --model pairs: training separates two hidden categorie
                 for (std::size_t d = 0; d < 2; ++d) {
                     for (const auto& v : categories[d]) {
                         if (u == v) continue;
-                        const double s = cosine(vectors.at(u), vectors.at(v));
+                        const double s = vector_cosine(vectors.at(u), vectors.at(v));
                         if (c == d) {
                             within += s;
                             ++nw;

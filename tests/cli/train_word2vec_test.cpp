@@ -10,6 +10,7 @@
 
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_files.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -38,10 +39,7 @@ void write_topics_corpus(const std::string& path) {
     }
 }
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using embedkit::testing::file_bytes;
 
 }  // namespace
 
@@ -84,7 +82,7 @@ TEST_CASE("embedkit train --model skipgram|cbow writes vectors, vocabulary, prog
                                    " --output " + shell_quote(dir.file(name)));
             REQUIRE(r.status == 0);
             CHECK(r.out.empty());  // -q: nothing on stderr
-            return slurp(dir.file(name));
+            return file_bytes(dir.file(name));
         };
         const std::string first = train("a.vec", 7);
         CHECK(first == train("b.vec", 7));
@@ -118,7 +116,7 @@ TEST_CASE("embedkit train --stream and --in-memory write the same vectors and le
         REQUIRE(streamed.status == 0);
         CHECK_THAT(streamed.out, Catch::Contains("corpus: streamed from a temporary file in " + temp.path().string()));
         CHECK_THAT(in_memory.out, !Catch::Contains("streamed"));
-        CHECK(slurp(dir.file("stream.vec")) == slurp(dir.file("memory.vec")));
+        CHECK(file_bytes(dir.file("stream.vec")) == file_bytes(dir.file("memory.vec")));
         CHECK(temp.entries().empty());
     }
     // A small corpus stays in memory by default.

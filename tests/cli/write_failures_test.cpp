@@ -24,7 +24,7 @@ using embedkit::testing::put_file;
 using embedkit::testing::shell_quote;
 using embedkit::testing::TempDir;
 
-const std::string& kCli = embedkit::testing::cli_path();
+using embedkit::testing::kCli;
 
 // 120 distinct words, each often enough for --min-count 1 training; the vocabulary file is
 // well over the 512-byte file-size limit used below.

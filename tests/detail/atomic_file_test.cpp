@@ -4,6 +4,7 @@
 
 #include "support/temp_dir.hpp"
 #include "support/write_failures.hpp"
+#include "support/test_files.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -24,10 +25,7 @@ namespace {
 
 using embedkit::testing::TempDir;
 
-std::string read_all(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+using embedkit::testing::file_bytes;
 
 std::vector<std::string> names_in(const fs::path& dir) {
     std::vector<std::string> names;
@@ -48,7 +46,7 @@ TEST_CASE("AtomicFileWriter: commit writes the content", "[detail][atomic_file]"
         CHECK_FALSE(fs::exists(target));  // nothing at the target before commit
         writer.commit();
     }
-    CHECK(read_all(target) == payload);
+    CHECK(file_bytes(target) == payload);
     CHECK(names_in(dir.path()) == std::vector<std::string>{"out.bin"});
 
     // A second commit replaces the file as a whole.
@@ -57,7 +55,7 @@ TEST_CASE("AtomicFileWriter: commit writes the content", "[detail][atomic_file]"
         writer.stream() << "short";
         writer.commit();
     }
-    CHECK(read_all(target) == "short");
+    CHECK(file_bytes(target) == "short");
     CHECK(names_in(dir.path()) == std::vector<std::string>{"out.bin"});
 }
 
@@ -73,7 +71,7 @@ TEST_CASE("AtomicFileWriter: no commit keeps the old file and leaves no temp fil
         writer.stream().flush();
         CHECK(names_in(dir.path()).size() == 2);  // the temp file exists while writing
     }
-    CHECK(read_all(target) == "old content");
+    CHECK(file_bytes(target) == "old content");
     CHECK(names_in(dir.path()) == std::vector<std::string>{"model.vec"});
 
     // Same when an exception unwinds through the writer.
@@ -83,7 +81,7 @@ TEST_CASE("AtomicFileWriter: no commit keeps the old file and leaves no temp fil
         throw std::runtime_error("failure mid-write");
     } catch (const std::runtime_error&) {
     }
-    CHECK(read_all(target) == "old content");
+    CHECK(file_bytes(target) == "old content");
     CHECK(names_in(dir.path()) == std::vector<std::string>{"model.vec"});
 
     // And with no old file, nothing at all is left.
@@ -136,7 +134,7 @@ TEST_CASE("AtomicFileWriter: a failed rename keeps what is at the target and rem
             CHECK_THAT(e.what(), Catch::Contains("cannot rename the temporary file into place"));
         }
         CHECK(fs::is_directory(target));
-        CHECK(read_all(target + "/keep") == "kept");
+        CHECK(file_bytes(target + "/keep") == "kept");
         CHECK(names_in(dir.path()).size() == 2);  // the directory, and the temporary file until the writer goes
     }
     CHECK(names_in(dir.path()) == std::vector<std::string>{"out.txt"});
@@ -160,7 +158,7 @@ TEST_CASE("AtomicFileWriter: a FIFO is written directly and check_writable does 
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
     AtomicFileWriter::check_writable(fifo);  // would block forever if it opened the FIFO
     std::string received;
-    std::thread reader([&] { received = read_all(fifo); });
+    std::thread reader([&] { received = file_bytes(fifo); });
     {
         AtomicFileWriter writer(fifo);
         writer.stream() << "through the pipe";
@@ -182,8 +180,8 @@ TEST_CASE("AtomicFileWriter: a symbolic link stays a link to the new content", "
         writer.commit();
     }
     CHECK(fs::is_symlink(link));
-    CHECK(read_all(real) == "new");
-    CHECK(read_all(link) == "new");
+    CHECK(file_bytes(real) == "new");
+    CHECK(file_bytes(link) == "new");
 }
 
 TEST_CASE("AtomicFileWriter: check_writable leaves nothing and reports what construction would", "[detail][atomic_file]") {
@@ -206,7 +204,7 @@ TEST_CASE("AtomicFileWriter: seeking back rewrites in place", "[detail][atomic_f
         writer.stream() << "header";
         writer.commit();
     }
-    const std::string content = read_all(target);
+    const std::string content = file_bytes(target);
     CHECK(content.size() == 200006);
     CHECK(content.substr(0, 7) == "header.");
 }

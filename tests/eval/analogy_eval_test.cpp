@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/test_files.hpp"
+
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,7 +18,7 @@ using embedkit::WordVectors;
 
 namespace {
 
-const std::string kDataDir = std::string(EMBEDKIT_TEST_DATA_DIR) + "/eval/";
+using embedkit::testing::kEvalDataDir;
 
 // Expected counts of one section: correct, answered, skipped.
 void check_score(const AnalogyScore& s, std::size_t correct, std::size_t answered, std::size_t skipped) {
@@ -51,20 +53,20 @@ TEST_CASE("Malformed analogy files raise io_error naming file and line", "[eval]
     std::istringstream headless("a b c d\n");
     CHECK_THROWS_WITH(embedkit::parse_analogy_questions(headless, "q.txt"),
                       Contains("q.txt:1:") && Contains("before the first"));
-    CHECK_THROWS_WITH(embedkit::read_analogy_questions(kDataDir + "no-such-file.txt"), Contains("no-such-file.txt"));
+    CHECK_THROWS_WITH(embedkit::read_analogy_questions(kEvalDataDir + "no-such-file.txt"), Contains("no-such-file.txt"));
 }
 
 TEST_CASE("Analogy accuracy on the hand-made vectors", "[eval][analogy]") {
     // tiny_vectors.txt: each word is the sum of two basis vectors (girl has a little extra), so
     // every answer below follows by hand; see the comments in tiny_questions.txt's expectations.
-    const auto vectors = embedkit::read_word2vec<float>(kDataDir + "tiny_vectors.txt");
+    const auto vectors = embedkit::read_word2vec<float>(kEvalDataDir + "tiny_vectors.txt");
     REQUIRE(vectors.size() == 19);
     AnalogyEvalOptions opts;
     opts.threads = 1;
 
     SECTION("restricted to the first 16 words") {
         opts.restrict_vocab = 16;  // rome, italy, prince are out
-        const auto r = embedkit::evaluate_analogies(vectors, kDataDir + "tiny_questions.txt", opts);
+        const auto r = embedkit::evaluate_analogies(vectors, kEvalDataDir + "tiny_questions.txt", opts);
         REQUIRE(r.sections.size() == 7);
         CHECK(r.sections[0].name == "capital-common-countries");
         check_score(r.sections[0], 2, 2, 1);  // the upper-case question counts; rome/italy skipped
@@ -84,7 +86,7 @@ TEST_CASE("Analogy accuracy on the hand-made vectors", "[eval][analogy]") {
     }
     SECTION("every word") {
         opts.restrict_vocab = 0;
-        const auto r = embedkit::evaluate_analogies(vectors, kDataDir + "tiny_questions.txt", opts);
+        const auto r = embedkit::evaluate_analogies(vectors, kEvalDataDir + "tiny_questions.txt", opts);
         check_score(r.sections[0], 3, 3, 0);
         check_score(r.sections[4], 1, 1, 0);
         check_score(r.sections[6], 1, 2, 0);  // now prince beats queen
@@ -95,20 +97,20 @@ TEST_CASE("Analogy accuracy on the hand-made vectors", "[eval][analogy]") {
     SECTION("case-sensitive matching skips the capitalised question") {
         opts.restrict_vocab = 16;
         opts.case_insensitive = false;
-        const auto r = embedkit::evaluate_analogies(vectors, kDataDir + "tiny_questions.txt", opts);
+        const auto r = embedkit::evaluate_analogies(vectors, kEvalDataDir + "tiny_questions.txt", opts);
         check_score(r.sections[0], 1, 1, 2);
     }
     SECTION("the semantic/syntactic split is configurable") {
         opts.restrict_vocab = 16;
         opts.semantic_sections = 3;
-        const auto r = embedkit::evaluate_analogies(vectors, kDataDir + "tiny_questions.txt", opts);
+        const auto r = embedkit::evaluate_analogies(vectors, kEvalDataDir + "tiny_questions.txt", opts);
         check_score(r.semantic, 5, 6, 2);
         check_score(r.syntactic, 4, 5, 2);
     }
     SECTION("3CosMul agrees on the planted answers") {
         opts.restrict_vocab = 16;
         opts.method = AnalogyMethod::cos_mul;
-        const auto r = embedkit::evaluate_analogies(vectors, kDataDir + "tiny_questions.txt", opts);
+        const auto r = embedkit::evaluate_analogies(vectors, kEvalDataDir + "tiny_questions.txt", opts);
         check_score(r.sections[0], 2, 2, 1);
         check_score(r.sections[2], 2, 3, 0);
         check_score(r.sections[5], 2, 3, 0);

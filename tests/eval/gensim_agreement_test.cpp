@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/test_files.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -24,7 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::string kDataDir = std::string(EMBEDKIT_TEST_DATA_DIR) + "/eval/";
+using embedkit::testing::kEvalDataDir;
 const std::string kSharedEval = std::string(EMBEDKIT_SHARED_DATA_DIR) + "/eval/";
 const std::string kScript = std::string(EMBEDKIT_TEST_DATA_DIR) + "/../../benchmarks/eval_vs_gensim.py";
 const std::string kPython = "/usr/bin/python3";
@@ -119,7 +120,7 @@ TEST_CASE("Evaluation agrees with gensim on the hand-made vectors", "[eval][gens
     }
     for (long restrict : {16L, 30000L}) {
         INFO("restrict " << restrict);
-        check_agreement(kDataDir + "tiny_vectors.txt", kDataDir + "tiny_questions.txt", kDataDir + "tiny_pairs.txt",
+        check_agreement(kEvalDataDir + "tiny_vectors.txt", kEvalDataDir + "tiny_questions.txt", kEvalDataDir + "tiny_pairs.txt",
                         restrict, restrict);
     }
 }

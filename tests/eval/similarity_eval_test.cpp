@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/test_files.hpp"
+
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -14,7 +16,7 @@ using embedkit::SimilarityEvalOptions;
 using embedkit::WordVectors;
 
 namespace {
-const std::string kDataDir = std::string(EMBEDKIT_TEST_DATA_DIR) + "/eval/";
+using embedkit::testing::kEvalDataDir;
 }
 
 TEST_CASE("average_ranks gives tied values the mean of their ranks", "[eval][similarity]") {
@@ -74,17 +76,17 @@ TEST_CASE("Word-pair files: comments, a header, tabs or spaces", "[eval][similar
     CHECK(embedkit::parse_word_pairs(nan_score, "ws.txt").empty());
     std::istringstream inf_score("a b 1\nc d inf\n");
     CHECK_THROWS_AS(embedkit::parse_word_pairs(inf_score, "ws.txt"), embedkit::io_error);
-    CHECK_THROWS_WITH(embedkit::read_word_pairs(kDataDir + "missing.tsv"), Contains("missing.tsv"));
+    CHECK_THROWS_WITH(embedkit::read_word_pairs(kEvalDataDir + "missing.tsv"), Contains("missing.tsv"));
 }
 
 TEST_CASE("Word similarity on the hand-made vectors", "[eval][similarity]") {
     // Cosines (words are sums of two basis vectors; girl has an extra 0.5): man-woman, king-queen,
     // Paris-berlin .5; boy-girl .47; car-girl .24; man-car 0; paris-paris 1 -- the model column
     // of the hand computation above, against the same human scores.
-    const auto vectors = embedkit::read_word2vec<float>(kDataDir + "tiny_vectors.txt");
+    const auto vectors = embedkit::read_word2vec<float>(kEvalDataDir + "tiny_vectors.txt");
     SimilarityEvalOptions opts;
     opts.restrict_vocab = 16;  // rome and italy are out
-    auto r = embedkit::evaluate_word_pairs(vectors, kDataDir + "tiny_pairs.txt", opts);
+    auto r = embedkit::evaluate_word_pairs(vectors, kEvalDataDir + "tiny_pairs.txt", opts);
     CHECK(r.total == 9);
     CHECK(r.found == 7);
     CHECK(r.coverage() == Approx(7.0 / 9.0));
@@ -94,17 +96,17 @@ TEST_CASE("Word similarity on the hand-made vectors", "[eval][similarity]") {
     // All words: rome-italy (human 7, cosine .5) joins. Human ranks 6.5 6.5 4.5 1 2 8 3 4.5,
     // model ranks 5.5 5.5 3 2 1 8 5.5 5.5: sum xy = 32.25, xx = 41, yy = 37.
     opts.restrict_vocab = 0;
-    r = embedkit::evaluate_word_pairs(vectors, kDataDir + "tiny_pairs.txt", opts);
+    r = embedkit::evaluate_word_pairs(vectors, kEvalDataDir + "tiny_pairs.txt", opts);
     CHECK(r.found == 8);
     CHECK(r.spearman == Approx(32.25 / std::sqrt(1517.0)).epsilon(1e-12));
 
     // Case-sensitive: "Paris" is not a word.
     opts.case_insensitive = false;
-    r = embedkit::evaluate_word_pairs(vectors, kDataDir + "tiny_pairs.txt", opts);
+    r = embedkit::evaluate_word_pairs(vectors, kEvalDataDir + "tiny_pairs.txt", opts);
     CHECK(r.found == 7);
 
     opts.restrict_vocab = -1;
-    CHECK_THROWS_WITH(embedkit::evaluate_word_pairs(vectors, kDataDir + "tiny_pairs.txt", opts),
+    CHECK_THROWS_WITH(embedkit::evaluate_word_pairs(vectors, kEvalDataDir + "tiny_pairs.txt", opts),
                       Catch::Matchers::Contains("restrict_vocab"));
 }
 

@@ -60,7 +60,7 @@ double naive_in_batch(const RowMatrix<double>& a, const RowMatrix<double>& p, do
     return total / static_cast<double>(a.rows());
 }
 
-InfoNceOptions options(double temperature, Similarity s = Similarity::cosine) {
+InfoNceOptions infonce_options(double temperature, Similarity s = Similarity::cosine) {
     InfoNceOptions o;
     o.temperature = temperature;
     o.similarity = s;
@@ -75,7 +75,7 @@ TEST_CASE("infonce_loss: value matches the textbook formula", "[losses][infonce]
     const RowMatrix<double> n = random_matrix(15, 7, 3);
     for (const Similarity s : {Similarity::cosine, Similarity::dot}) {
         const double t = s == Similarity::cosine ? 0.2 : 3.0;
-        const auto r = infonce_loss(a, p, n, options(t, s));
+        const auto r = infonce_loss(a, p, n, infonce_options(t, s));
         CHECK(r.loss == Approx(naive_explicit(a, p, n, t, s)).epsilon(1e-12));
         CHECK(r.grad_anchors.rows() == 5);
         CHECK(r.grad_positives.rows() == 5);
@@ -180,13 +180,13 @@ TEST_CASE("infonce: zero vectors with cosine give finite values, never NaN", "[l
     a.row(1).setZero();
     n.row(0).setZero();
     p.row(2).setZero();
-    const auto r = infonce_loss(a, p, n, options(0.1));
+    const auto r = infonce_loss(a, p, n, infonce_options(0.1));
     REQUIRE(std::isfinite(r.loss));
     CHECK(r.grad_anchors.allFinite());
     CHECK(r.grad_positives.allFinite());
     CHECK(r.grad_negatives.allFinite());
     // Anchor 1 scores 0 against everything: its loss is log(K + 1) = log 3.
-    const auto only = infonce_loss(a.middleRows(1, 1), p.middleRows(1, 1), n.middleRows(2, 2), options(0.1));
+    const auto only = infonce_loss(a.middleRows(1, 1), p.middleRows(1, 1), n.middleRows(2, 2), infonce_options(0.1));
     CHECK(only.loss == Approx(std::log(3.0)).epsilon(1e-12));
     const auto rb = infonce_in_batch_loss(a, p);
     CHECK(std::isfinite(rb.loss));
@@ -224,8 +224,8 @@ TEST_CASE("infonce: shape errors and options are reported clearly", "[losses][in
     CHECK_THROWS_WITH(infonce_in_batch_loss(a, a, std::vector<int>{}, std::vector<int>{1}),
                       Contains("positive_labels has 1 entries for 4 rows"));
     for (const double t : {0.0, -1.0, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
-        CHECK_THROWS_AS(infonce_in_batch_loss(a, a, options(t)), embedkit::invalid_options);
-        CHECK_THROWS_WITH(infonce_loss(a, a, a, options(t)), Contains("InfoNceOptions.temperature"));
+        CHECK_THROWS_AS(infonce_in_batch_loss(a, a, infonce_options(t)), embedkit::invalid_options);
+        CHECK_THROWS_WITH(infonce_loss(a, a, a, infonce_options(t)), Contains("InfoNceOptions.temperature"));
     }
     InfoNceOptions bad_eps;
     bad_eps.eps = 0.0;
@@ -236,14 +236,14 @@ TEST_CASE("infonce: a reused result matches the by-value answer", "[losses][info
     const RowMatrix<double> a = random_matrix(6, 5, 81), p = random_matrix(6, 5, 82), n = random_matrix(12, 5, 83);
     embedkit::InfoNceResult<double> out;
     for (int round = 0; round < 2; ++round) {  // the second round reuses the buffers of the first
-        infonce_loss(a, p, n, options(0.2), out);
-        const auto fresh = infonce_loss(a, p, n, options(0.2));
+        infonce_loss(a, p, n, infonce_options(0.2), out);
+        const auto fresh = infonce_loss(a, p, n, infonce_options(0.2));
         CHECK(out.loss == fresh.loss);
         CHECK(out.grad_anchors == fresh.grad_anchors);
         CHECK(out.grad_negatives == fresh.grad_negatives);
         CHECK(fresh.workspace.logits.size() == 0);
-        infonce_in_batch_loss(a, p, options(0.2), out);
-        const auto batch = infonce_in_batch_loss(a, p, options(0.2));
+        infonce_in_batch_loss(a, p, infonce_options(0.2), out);
+        const auto batch = infonce_in_batch_loss(a, p, infonce_options(0.2));
         CHECK(out.loss == batch.loss);
         CHECK(out.grad_positives == batch.grad_positives);
         CHECK(out.grad_negatives.size() == 0);

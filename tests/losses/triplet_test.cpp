@@ -21,7 +21,7 @@ using embedkit_test::relative_error;
 
 namespace {
 
-TripletOptions options(double margin, TripletDistance d, TripletMining m = TripletMining::batch_hard,
+TripletOptions triplet_options(double margin, TripletDistance d, TripletMining m = TripletMining::batch_hard,
                        bool average_active = false) {
     TripletOptions o;
     o.margin = margin;
@@ -108,7 +108,7 @@ TEST_CASE("triplet_loss: hand-computed values", "[losses][triplet]") {
     p << 3, 4, 1, 1;
     n << 0, 1, 5, 0;
     // L2: d(a0,p0) = 5, d(a0,n0) = 1: hinge 5 - 1 + 1 = 5; d(a1,p1) = 1, d(a1,n1) = 4: 1 - 4 + 1 < 0.
-    const auto l2 = triplet_loss(a, p, n, options(1.0, TripletDistance::l2));
+    const auto l2 = triplet_loss(a, p, n, triplet_options(1.0, TripletDistance::l2));
     CHECK(l2.loss == Approx(2.5));
     CHECK(l2.triplets == 2);
     CHECK(l2.active == 1);
@@ -119,13 +119,13 @@ TEST_CASE("triplet_loss: hand-computed values", "[losses][triplet]") {
     CHECK(l2.grad_positives(0, 0) == Approx(0.5 * 3.0 / 5));
     CHECK(l2.grad_negatives(0, 1) == Approx(0.5 * -1.0));
     // Squared L2: 25 - 1 + 1 = 25 and 1 - 16 + 1 < 0; mean over the active one only.
-    const auto sq = triplet_loss(a, p, n, options(1.0, TripletDistance::squared_l2, TripletMining::batch_hard, true));
+    const auto sq = triplet_loss(a, p, n, triplet_options(1.0, TripletDistance::squared_l2, TripletMining::batch_hard, true));
     CHECK(sq.loss == Approx(25.0));
     // Cosine: a1 = (1,0), p1 = (1,1)/sqrt2, n1 = (1,0): d_ap = 1 - 1/sqrt2, d_an = 0.
-    const auto cos = triplet_loss(a.bottomRows(1), p.bottomRows(1), n.bottomRows(1), options(0.1, TripletDistance::cosine));
+    const auto cos = triplet_loss(a.bottomRows(1), p.bottomRows(1), n.bottomRows(1), triplet_options(0.1, TripletDistance::cosine));
     CHECK(cos.loss == Approx(1 - 1 / std::sqrt(2.0) + 0.1));
     // Margin 0 and an easy triplet: nothing to learn.
-    const auto easy = triplet_loss(a.bottomRows(1), p.bottomRows(1), (n.bottomRows(1).array() + 10).matrix(), options(0, TripletDistance::l2));
+    const auto easy = triplet_loss(a.bottomRows(1), p.bottomRows(1), (n.bottomRows(1).array() + 10).matrix(), triplet_options(0, TripletDistance::l2));
     CHECK(easy.loss == 0);
     CHECK(easy.active == 0);
     CHECK(easy.grad_anchors.isZero(0));
@@ -137,7 +137,7 @@ TEST_CASE("triplet_loss: gradients match central differences for every distance"
     RowMatrix<double> n = random_matrix(10, 4, 3);  // K = 2
     for (const TripletDistance d : kDistances) {
         const double margin = d == TripletDistance::squared_l2 ? 2.0 : d == TripletDistance::l2 ? 0.5 : 0.2;
-        const TripletOptions o = options(margin, d);
+        const TripletOptions o = triplet_options(margin, d);
         const auto r = triplet_loss(a, p, n, o);
         INFO("distance " << embedkit::to_string(d));
         // Some triplets active, some not, none at a kink.
@@ -166,7 +166,7 @@ TEST_CASE("batch_triplet_loss: counts and values against brute force", "[losses]
     for (const TripletDistance d : kDistances) {
         for (const TripletMining m : {TripletMining::batch_all, TripletMining::batch_hard}) {
             for (const bool active_only : {false, true}) {
-                const TripletOptions o = options(d == TripletDistance::squared_l2 ? 1.0 : 0.3, d, m, active_only);
+                const TripletOptions o = triplet_options(d == TripletDistance::squared_l2 ? 1.0 : 0.3, d, m, active_only);
                 const auto r = batch_triplet_loss(x, y, o);
                 const Naive expected = naive_batch(x, y, o);
                 INFO(embedkit::to_string(d) << " " << embedkit::to_string(m) << " active_only " << active_only);
@@ -179,11 +179,11 @@ TEST_CASE("batch_triplet_loss: counts and values against brute force", "[losses]
     // batch-all over labels {0,0,1,1,1}: class 0 anchors 2 x (1 positive x 3 negatives),
     // class 1 anchors 3 x (2 positives x 2 negatives) = 6 + 12.
     const auto all = batch_triplet_loss(x.topRows(5), std::vector<int>{0, 0, 1, 1, 1},
-                                        options(0.3, TripletDistance::l2, TripletMining::batch_all));
+                                        triplet_options(0.3, TripletDistance::l2, TripletMining::batch_all));
     CHECK(all.triplets == 18);
     // An anchor alone in its class has no positive and is skipped by batch-hard.
     const auto hard = batch_triplet_loss(x.topRows(5), std::vector<int>{0, 0, 1, 1, 2},
-                                         options(0.3, TripletDistance::l2, TripletMining::batch_hard));
+                                         triplet_options(0.3, TripletDistance::l2, TripletMining::batch_hard));
     CHECK(hard.triplets == 4);
 }
 
@@ -193,7 +193,7 @@ TEST_CASE("batch_triplet_loss: gradients match central differences", "[losses][t
     for (const TripletDistance d : kDistances) {
         REQUIRE(hard_mining_gap(x, y, d) > 1e-4);
         for (const TripletMining m : {TripletMining::batch_all, TripletMining::batch_hard}) {
-            const TripletOptions o = options(d == TripletDistance::squared_l2 ? 3.0 : d == TripletDistance::l2 ? 0.8 : 0.3, d, m);
+            const TripletOptions o = triplet_options(d == TripletDistance::squared_l2 ? 3.0 : d == TripletDistance::l2 ? 0.8 : 0.3, d, m);
             const Naive expected = naive_batch(x, y, o);
             INFO(embedkit::to_string(d) << " " << embedkit::to_string(m));
             REQUIRE(expected.min_abs_hinge > 1e-4);
@@ -217,7 +217,7 @@ TEST_CASE("batch_triplet_loss: degenerate batches", "[losses][triplet]") {
     dup.row(1) = dup.row(0);
     dup.row(3).setZero();
     for (const TripletDistance d : kDistances) {
-        const auto r = batch_triplet_loss(dup, std::vector<int>{0, 0, 1, 1}, options(0.5, d, TripletMining::batch_all));
+        const auto r = batch_triplet_loss(dup, std::vector<int>{0, 0, 1, 1}, triplet_options(0.5, d, TripletMining::batch_all));
         CHECK(std::isfinite(r.loss));
         CHECK(r.grad_embeddings.allFinite());
     }
@@ -230,7 +230,7 @@ TEST_CASE("batch_triplet_loss: float L2 of nearly identical rows keeps its preci
     x.row(3) = x.row(0);
     x(3, 0) += 0.02;
     const std::vector<int> y{0, 0, 0, 1};
-    const TripletOptions o = options(0.01, TripletDistance::l2, TripletMining::batch_all);
+    const TripletOptions o = triplet_options(0.01, TripletDistance::l2, TripletMining::batch_all);
     const auto rd = batch_triplet_loss(x, y, o);
     const auto rf = batch_triplet_loss(x.cast<float>().eval(), y, o);
     REQUIRE(rd.active > 0);
@@ -245,8 +245,8 @@ TEST_CASE("triplet: errors and parsing", "[losses][triplet]") {
     CHECK_THROWS_WITH(triplet_loss(a, a, random_matrix(4, 2, 1)), Contains("not a positive multiple of the 3 anchors"));
     CHECK_THROWS_WITH(batch_triplet_loss(a, std::vector<int>{1, 2}), Contains("labels has 2 entries for 3 rows"));
     CHECK_THROWS_WITH(batch_triplet_loss(RowMatrix<double>(0, 2), std::vector<int>{}), Contains("embeddings is 0 x 2"));
-    CHECK_THROWS_WITH(triplet_loss(a, a, a, options(-0.1, TripletDistance::l2)), Contains("TripletOptions.margin"));
-    CHECK_THROWS_AS(triplet_loss(a, a, a, options(std::numeric_limits<double>::infinity(), TripletDistance::l2)),
+    CHECK_THROWS_WITH(triplet_loss(a, a, a, triplet_options(-0.1, TripletDistance::l2)), Contains("TripletOptions.margin"));
+    CHECK_THROWS_AS(triplet_loss(a, a, a, triplet_options(std::numeric_limits<double>::infinity(), TripletDistance::l2)),
                     embedkit::invalid_options);
     CHECK(embedkit::parse_triplet_distance("squared-l2") == TripletDistance::squared_l2);
     CHECK(embedkit::parse_triplet_distance(embedkit::to_string(TripletDistance::l2)) == TripletDistance::l2);
@@ -262,7 +262,7 @@ TEST_CASE("triplet: a reused result matches the by-value answer", "[losses][trip
     embedkit::BatchTripletResult<double> batch;
     for (int round = 0; round < 2; ++round) {
         for (const TripletDistance d : kDistances) {
-            const TripletOptions o = options(1.0, d, TripletMining::batch_all);
+            const TripletOptions o = triplet_options(1.0, d, TripletMining::batch_all);
             triplet_loss(a, p, n, o, out);
             const auto fresh = triplet_loss(a, p, n, o);
             CHECK(out.loss == fresh.loss);
@@ -286,7 +286,7 @@ TEST_CASE("mined_triplet_loss: a relation with ignored pairs (the pair trainer's
     };
     for (const TripletDistance d : kDistances) {
         for (const TripletMining m : {TripletMining::batch_all, TripletMining::batch_hard}) {
-            const TripletOptions o = options(d == TripletDistance::squared_l2 ? 3.0 : d == TripletDistance::l2 ? 0.8 : 0.3, d, m);
+            const TripletOptions o = triplet_options(d == TripletDistance::squared_l2 ? 3.0 : d == TripletDistance::l2 ? 0.8 : 0.3, d, m);
             INFO(embedkit::to_string(d) << " " << embedkit::to_string(m));
             // Brute force, and the distance of the inputs to every kink.
             double total = 0, kink = std::numeric_limits<double>::infinity();

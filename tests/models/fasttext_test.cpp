@@ -30,7 +30,7 @@ using embedkit::testing::TempDir;
 /// Two topics; the words of topic t are "<stem><suffix>" for stems of that topic. Sentences draw
 /// from one topic, so a trainer must bring same-topic words together; the words of one topic
 /// also share their stems' n-grams.
-std::pair<Vocab, Corpus> planted_topics(int sentences, std::uint64_t seed) {
+std::pair<Vocab, Corpus> planted_inflected_topics(int sentences, std::uint64_t seed) {
     const std::vector<std::vector<std::string>> topics = {
         {"garden", "flower", "forest", "meadow", "blossom", "orchard"},
         {"engine", "piston", "turbine", "gearbox", "crankshaft", "throttle"}};
@@ -75,12 +75,12 @@ const std::vector<std::string> kTopic0 = {"garden", "flower", "forest", "meadow"
 const std::vector<std::string> kTopic1 = {"engine", "piston", "turbine", "gearbox", "crankshaft", "throttle"};
 
 template <class V>
-double cosine(const V& a, const V& b) {
+double vector_cosine(const V& a, const V& b) {
     return static_cast<double>(a.dot(b)) / (static_cast<double>(a.norm()) * static_cast<double>(b.norm()) + 1e-12);
 }
 
 /// Mean cosine within topics minus across topics, over the stems' vectors.
-double topic_separation(const FastTextModel<float>& model) {
+double subword_topic_separation(const FastTextModel<float>& model) {
     std::vector<RowVector<float>> v0, v1;
     for (const auto& w : kTopic0) v0.push_back(model.word_vector(w));
     for (const auto& w : kTopic1) v1.push_back(model.word_vector(w));
@@ -89,17 +89,17 @@ double topic_separation(const FastTextModel<float>& model) {
     for (std::size_t i = 0; i < v0.size(); ++i) {
         for (std::size_t j = 0; j < v0.size(); ++j) {
             if (i != j) {
-                within += cosine(v0[i], v0[j]) + cosine(v1[i], v1[j]);
+                within += vector_cosine(v0[i], v0[j]) + vector_cosine(v1[i], v1[j]);
                 nw += 2;
             }
-            across += cosine(v0[i], v1[j]);
+            across += vector_cosine(v0[i], v1[j]);
             ++na;
         }
     }
     return within / nw - across / na;
 }
 
-FastTextOptions small_options() {
+FastTextOptions small_fasttext_options() {
     FastTextOptions o;
     o.word2vec.dim = 16;
     o.word2vec.window = 3;
@@ -117,7 +117,7 @@ FastTextOptions small_options() {
 }  // namespace
 
 TEST_CASE("fasttext learns planted topics with every architecture and output layer", "[fasttext]") {
-    const auto data = planted_topics(1500, 11);
+    const auto data = planted_inflected_topics(1500, 11);
     struct Case {
         const char* name;
         Word2VecArchitecture arch;
@@ -132,7 +132,7 @@ TEST_CASE("fasttext learns planted topics with every architecture and output lay
     };
     for (const auto& c : cases) {
         INFO(c.name);
-        auto o = small_options();
+        auto o = small_fasttext_options();
         o.word2vec.architecture = c.arch;
         o.word2vec.negative = c.negative;
         o.word2vec.hierarchical_softmax = c.hs;
@@ -140,17 +140,17 @@ TEST_CASE("fasttext learns planted topics with every architecture and output lay
         CHECK(model.dim() == 16);
         CHECK(model.output().rows() == (c.negative > 0 ? static_cast<Eigen::Index>(data.first.size()) : 0));
         CHECK(model.output_hs().rows() == (c.hs ? static_cast<Eigen::Index>(data.first.size()) - 1 : 0));
-        CHECK(topic_separation(model) > 0.3);
+        CHECK(subword_topic_separation(model) > 0.3);
         // An unseen inflection of a known stem lands in its stem's topic.
         const auto unseen = model.word_vector("gardened");
-        CHECK(cosine(unseen, model.word_vector("garden")) > cosine(unseen, model.word_vector("engine")));
+        CHECK(vector_cosine(unseen, model.word_vector("garden")) > vector_cosine(unseen, model.word_vector("engine")));
     }
 }
 
 TEST_CASE("fasttext stores only the buckets of vocabulary n-grams", "[fasttext]") {
-    const auto data = planted_topics(50, 3);
+    const auto data = planted_inflected_topics(50, 3);
     const Vocab& vocab = data.first;
-    const auto o = small_options();
+    const auto o = small_fasttext_options();
     const auto model = train_fasttext(vocab, data.second.view(), o);
     std::set<std::int32_t> expected;
     for (const auto& w : vocab.words()) {
@@ -172,9 +172,9 @@ TEST_CASE("fasttext stores only the buckets of vocabulary n-grams", "[fasttext]"
 }
 
 TEST_CASE("fasttext word vectors are means of their rows", "[fasttext]") {
-    const auto data = planted_topics(200, 5);
+    const auto data = planted_inflected_topics(200, 5);
     const Vocab& vocab = data.first;
-    const auto o = small_options();
+    const auto o = small_fasttext_options();
     const auto model = train_fasttext(vocab, data.second.view(), o);
 
     SECTION("a vocabulary word: its own row and its n-gram rows") {
@@ -217,7 +217,7 @@ TEST_CASE("fasttext word vectors are means of their rows", "[fasttext]") {
     }
 
     SECTION("an unseen word without n-grams gets the zero vector") {
-        auto o2 = small_options();
+        auto o2 = small_fasttext_options();
         o2.minn = 5;  // "<ab>" has 4 characters: no n-gram
         o2.maxn = 6;
         const auto m2 = train_fasttext(vocab, data.second.view(), o2);
@@ -246,8 +246,8 @@ TEST_CASE("fasttext word vectors are means of their rows", "[fasttext]") {
 }
 
 TEST_CASE("fasttext with minn = maxn = 0 is exactly Word2Vec", "[fasttext]") {
-    const auto data = planted_topics(300, 9);
-    auto o = small_options();
+    const auto data = planted_inflected_topics(300, 9);
+    auto o = small_fasttext_options();
     o.minn = 0;
     o.maxn = 0;
     o.word2vec.negative_power = 0.75;  // train_fasttext's own default is fastText's 0.5
@@ -268,8 +268,8 @@ TEST_CASE("fasttext with minn = maxn = 0 is exactly Word2Vec", "[fasttext]") {
 }
 
 TEST_CASE("fasttext draws negatives from unigram^0.5 unless told otherwise", "[fasttext]") {
-    const auto data = planted_topics(200, 4);
-    auto o = small_options();
+    const auto data = planted_inflected_topics(200, 4);
+    auto o = small_fasttext_options();
     auto train = [&](std::optional<double> power) {
         o.word2vec.negative_power = power;
         return train_fasttext(data.first, data.second.view(), o).input();
@@ -282,14 +282,14 @@ TEST_CASE("fasttext draws negatives from unigram^0.5 unless told otherwise", "[f
 }
 
 TEST_CASE("fasttext update_per_prediction re-composes the centre word for every prediction", "[fasttext]") {
-    const auto data = planted_topics(200, 5);
-    auto o = small_options();
+    const auto data = planted_inflected_topics(200, 5);
+    auto o = small_fasttext_options();
     const auto per_centre = train_fasttext(data.first, data.second.view(), o);
     o.update_per_prediction = true;
     const auto per_prediction = train_fasttext(data.first, data.second.view(), o);
     CHECK_FALSE(per_centre.input() == per_prediction.input());
-    CHECK(topic_separation(per_centre) > 0.3);
-    CHECK(topic_separation(per_prediction) > 0.3);
+    CHECK(subword_topic_separation(per_centre) > 0.3);
+    CHECK(subword_topic_separation(per_prediction) > 0.3);
     // CBOW composes each context once per prediction already: the option changes nothing there.
     o.word2vec.architecture = Word2VecArchitecture::cbow;
     const auto cbow_on = train_fasttext(data.first, data.second.view(), o).input();
@@ -298,8 +298,8 @@ TEST_CASE("fasttext update_per_prediction re-composes the centre word for every 
 }
 
 TEST_CASE("fasttext gensim_input_scale changes skip-gram training only", "[fasttext]") {
-    const auto data = planted_topics(200, 6);
-    auto o = small_options();
+    const auto data = planted_inflected_topics(200, 6);
+    auto o = small_fasttext_options();
     auto train = [&](bool gensim_scale) {
         o.gensim_input_scale = gensim_scale;
         return train_fasttext(data.first, data.second.view(), o);
@@ -308,8 +308,8 @@ TEST_CASE("fasttext gensim_input_scale changes skip-gram training only", "[fastt
     const auto on = train(true);
     const auto off = train(false);
     CHECK_FALSE(on.input() == off.input());
-    CHECK(topic_separation(on) > 0.3);
-    CHECK(topic_separation(off) > 0.3);
+    CHECK(subword_topic_separation(on) > 0.3);
+    CHECK(subword_topic_separation(off) > 0.3);
     // CBOW averages its context rows either way, and without n-grams there is nothing to rescale.
     o.word2vec.architecture = Word2VecArchitecture::cbow;
     CHECK(train(true).input() == train(false).input());
@@ -320,8 +320,8 @@ TEST_CASE("fasttext gensim_input_scale changes skip-gram training only", "[fastt
 }
 
 TEST_CASE("fasttext with one thread and a fixed seed is bit-identical across runs", "[fasttext]") {
-    const auto data = planted_topics(300, 3);
-    auto o = small_options();
+    const auto data = planted_inflected_topics(300, 3);
+    auto o = small_fasttext_options();
     const auto a = train_fasttext(data.first, data.second.view(), o);
     const auto b = train_fasttext(data.first, data.second.view(), o);
     CHECK(a.input() == b.input());
@@ -331,16 +331,16 @@ TEST_CASE("fasttext with one thread and a fixed seed is bit-identical across run
 }
 
 TEST_CASE("fasttext with several threads learns the same structure", "[fasttext]") {
-    const auto data = planted_topics(1500, 5);
-    auto o = small_options();
+    const auto data = planted_inflected_topics(1500, 5);
+    auto o = small_fasttext_options();
     o.word2vec.threads = 3;
     const auto model = train_fasttext(data.first, data.second.view(), o);
-    CHECK(topic_separation(model) > 0.3);
+    CHECK(subword_topic_separation(model) > 0.3);
 }
 
 TEST_CASE("fasttext progress, cancellation and divergence behave as Word2Vec's", "[fasttext]") {
-    const auto data = planted_topics(2000, 9);
-    auto o = small_options();
+    const auto data = planted_inflected_topics(2000, 9);
+    auto o = small_fasttext_options();
     o.word2vec.progress_interval = 0;
     std::vector<TrainingProgress> reports;
     o.word2vec.progress = [&](const TrainingProgress& p) {
@@ -362,7 +362,7 @@ TEST_CASE("fasttext progress, cancellation and divergence behave as Word2Vec's",
 }
 
 TEST_CASE("fasttext rejects bad options and inputs naming the problem", "[fasttext]") {
-    const auto data = planted_topics(30, 1);
+    const auto data = planted_inflected_topics(30, 1);
     auto expect_field = [&](FastTextOptions o, const std::string& field) {
         try {
             (void)train_fasttext(data.first, data.second.view(), o);
@@ -371,36 +371,36 @@ TEST_CASE("fasttext rejects bad options and inputs naming the problem", "[fastte
             CHECK_THAT(e.what(), Catch::Contains(field));
         }
     };
-    auto o = small_options();
+    auto o = small_fasttext_options();
     o.minn = 7;
     o.maxn = 6;
     expect_field(o, "FastTextOptions.minn");
-    o = small_options();
+    o = small_fasttext_options();
     o.maxn = -1;
     expect_field(o, "FastTextOptions.maxn");
-    o = small_options();
+    o = small_fasttext_options();
     o.buckets = 0;
     expect_field(o, "FastTextOptions.buckets");
-    o = small_options();
+    o = small_fasttext_options();
     o.word2vec.dim = 0;
     expect_field(o, "FastTextOptions.word2vec.dim");
-    o = small_options();
+    o = small_fasttext_options();
     o.word2vec.negative = 0;
     expect_field(o, "FastTextOptions.word2vec.negative");
-    o = small_options();
+    o = small_fasttext_options();
     o.buckets = 0;
     o.maxn = 0;  // subwords off: buckets is ignored
     CHECK_NOTHROW(train_fasttext(data.first, data.second.view(), o));
 
-    CHECK_THROWS_AS(train_fasttext(data.first, Corpus::from_ids({}).view(), small_options()), invalid_argument);
+    CHECK_THROWS_AS(train_fasttext(data.first, Corpus::from_ids({}).view(), small_fasttext_options()), invalid_argument);
     const Corpus bad = Corpus::from_ids({0, 1, 999, kSentenceEnd});
-    CHECK_THROWS_WITH(train_fasttext(data.first, bad.view(), small_options()), Catch::Contains("999"));
+    CHECK_THROWS_WITH(train_fasttext(data.first, bad.view(), small_fasttext_options()), Catch::Contains("999"));
 }
 
 TEST_CASE("fasttext model files round-trip and reject damage", "[fasttext]") {
     const TempDir dir;
-    const auto data = planted_topics(200, 4);
-    const auto model = train_fasttext(data.first, data.second.view(), small_options());
+    const auto data = planted_inflected_topics(200, 4);
+    const auto model = train_fasttext(data.first, data.second.view(), small_fasttext_options());
     const std::string path = dir.file("model.ekft");
     model.save(path);
 
@@ -464,7 +464,7 @@ TEST_CASE("fasttext model files round-trip and reject damage", "[fasttext]") {
 }
 
 TEST_CASE("fasttext model save reports unwritable targets and keeps the previous file", "[fasttext][write_failure]") {
-    const auto data = planted_topics(40, 5);
-    const auto model = train_fasttext(data.first, data.second.view(), small_options());
+    const auto data = planted_inflected_topics(40, 5);
+    const auto model = train_fasttext(data.first, data.second.view(), small_fasttext_options());
     embedkit::testing::check_unwritable_targets([&](const std::string& path) { model.save(path); });
 }

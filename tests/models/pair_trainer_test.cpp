@@ -78,7 +78,7 @@ Separation separation(const RowMatrix<float>& vectors) {
     return s;
 }
 
-PairTrainerOptions small_options(PairLoss loss) {
+PairTrainerOptions small_pair_options(PairLoss loss) {
     PairTrainerOptions o;
     o.loss = loss;
     o.dim = 16;
@@ -101,29 +101,29 @@ TEST_CASE("train_pairs: every loss recovers two planted categories", "[models][p
         PairTrainerOptions options;
     };
     std::vector<Case> cases;
-    cases.push_back({"infonce in-batch", small_options(PairLoss::infonce)});
-    cases.push_back({"infonce sampled", small_options(PairLoss::infonce)});
+    cases.push_back({"infonce in-batch", small_pair_options(PairLoss::infonce)});
+    cases.push_back({"infonce sampled", small_pair_options(PairLoss::infonce)});
     cases.back().options.negatives = 4;
-    cases.push_back({"nt-xent", small_options(PairLoss::nt_xent)});
-    cases.push_back({"mnrl", small_options(PairLoss::mnrl)});
-    cases.push_back({"mnrl + hard negatives", small_options(PairLoss::mnrl)});
+    cases.push_back({"nt-xent", small_pair_options(PairLoss::nt_xent)});
+    cases.push_back({"mnrl", small_pair_options(PairLoss::mnrl)});
+    cases.push_back({"mnrl + hard negatives", small_pair_options(PairLoss::mnrl)});
     cases.back().options.negatives = 1;
-    cases.push_back({"triplet batch-hard", small_options(PairLoss::triplet)});
-    cases.push_back({"triplet batch-all", small_options(PairLoss::triplet)});
+    cases.push_back({"triplet batch-hard", small_pair_options(PairLoss::triplet)});
+    cases.push_back({"triplet batch-all", small_pair_options(PairLoss::triplet)});
     cases.back().options.triplet.mining = embedkit::TripletMining::batch_all;
-    cases.push_back({"triplet sampled l2", small_options(PairLoss::triplet)});
+    cases.push_back({"triplet sampled l2", small_pair_options(PairLoss::triplet)});
     cases.back().options.triplet_mining = false;
     cases.back().options.triplet.distance = embedkit::TripletDistance::l2;
     // Negative sampling learns u.v = PMI - log K: with 8 items K = 1 keeps same-category dot
     // products positive.
-    cases.push_back({"logistic", small_options(PairLoss::logistic)});
+    cases.push_back({"logistic", small_pair_options(PairLoss::logistic)});
     cases.back().options.negatives = 1;
-    cases.push_back({"logistic sgd", small_options(PairLoss::logistic)});
+    cases.push_back({"logistic sgd", small_pair_options(PairLoss::logistic)});
     cases.back().options.negatives = 1;
     cases.back().options.optimizer = PairOptimizer::sgd;
-    cases.push_back({"infonce sgd", small_options(PairLoss::infonce)});
+    cases.push_back({"infonce sgd", small_pair_options(PairLoss::infonce)});
     cases.back().options.optimizer = PairOptimizer::sgd;
-    cases.push_back({"infonce dot two-tower", small_options(PairLoss::infonce)});
+    cases.push_back({"infonce dot two-tower", small_pair_options(PairLoss::infonce)});
     cases.back().options.infonce.similarity = embedkit::Similarity::dot;
     cases.back().options.two_tower = true;
     for (const Case& c : cases) {
@@ -150,7 +150,7 @@ TEST_CASE("train_pairs: two towers for users and items in separate key spaces", 
         pairs.anchors.push_back(user);
         pairs.positives.push_back(category * 4 + static_cast<TokenId>(rng.below(4)));
     }
-    PairTrainerOptions o = small_options(PairLoss::infonce);
+    PairTrainerOptions o = small_pair_options(PairLoss::infonce);
     CHECK_THROWS_WITH(train_pairs(pairs, o), Catch::Matchers::Contains("set two_tower"));
     o.two_tower = true;
     const PairModel<float> model = train_pairs<float>(pairs, o);
@@ -171,7 +171,7 @@ TEST_CASE("train_pairs: two towers for users and items in separate key spaces", 
 
 TEST_CASE("train_pairs: seeded and reproducible with one thread, learns with two", "[models][pair_trainer]") {
     const PairSet pairs = category_pairs(300, 2);
-    PairTrainerOptions o = small_options(PairLoss::infonce);
+    PairTrainerOptions o = small_pair_options(PairLoss::infonce);
     o.negatives = 3;
     const PairModel<double> a = train_pairs<double>(pairs, o);
     const PairModel<double> b = train_pairs<double>(pairs, o);
@@ -198,7 +198,7 @@ TEST_CASE("train_pairs: the loss falls over the epochs", "[models][pair_trainer]
         anchors.push_back(a);
         positives.push_back(a ^ 1);
     }
-    PairTrainerOptions o = small_options(PairLoss::logistic);
+    PairTrainerOptions o = small_pair_options(PairLoss::logistic);
     o.epochs = 5;
     const PairModel<float> model = train_pairs<float>(PairSet::from_ids(anchors, positives), o);
     REQUIRE(model.epoch_loss.size() == 5);
@@ -210,7 +210,7 @@ TEST_CASE("train_pairs: the loss falls over the epochs", "[models][pair_trainer]
 
 TEST_CASE("train_pairs: progress reports, cancellation, divergence", "[models][pair_trainer]") {
     const PairSet pairs = category_pairs(200, 7);
-    PairTrainerOptions o = small_options(PairLoss::mnrl);
+    PairTrainerOptions o = small_pair_options(PairLoss::mnrl);
     o.progress_interval = 0;
     std::vector<TrainingProgress> reports;
     o.progress = [&](const TrainingProgress& p) {
@@ -234,7 +234,7 @@ TEST_CASE("train_pairs: progress reports, cancellation, divergence", "[models][p
     CHECK_THROWS_AS(train_pairs<float>(pairs, o), embedkit::cancelled);
     CHECK(calls == 3);
 
-    PairTrainerOptions wild = small_options(PairLoss::logistic);
+    PairTrainerOptions wild = small_pair_options(PairLoss::logistic);
     wild.optimizer = PairOptimizer::sgd;
     wild.lr = 1e30;
     CHECK_THROWS_AS(train_pairs<float>(pairs, wild), embedkit::numeric_error);
@@ -244,7 +244,7 @@ TEST_CASE("train_pairs: options are validated by name", "[models][pair_trainer]"
     using Catch::Matchers::Contains;
     const PairSet pairs = category_pairs(10, 8);
     auto expect = [&](const char* field, auto change) {
-        PairTrainerOptions o = small_options(PairLoss::infonce);
+        PairTrainerOptions o = small_pair_options(PairLoss::infonce);
         change(o);
         CHECK_THROWS_AS(embedkit::validate(o), embedkit::invalid_options);
         CHECK_THROWS_WITH(train_pairs(pairs, o), Contains(field));
@@ -282,8 +282,8 @@ TEST_CASE("train_pairs: options are validated by name", "[models][pair_trainer]"
     expect("TripletOptions.margin", [](PairTrainerOptions& o) { o.triplet.margin = -1; });
     expect("NtXentOptions.temperature", [](PairTrainerOptions& o) { o.nt_xent.temperature = 0; });
 
-    CHECK(small_options(PairLoss::logistic).negatives_per_pair() == 5);
-    CHECK(small_options(PairLoss::infonce).negatives_per_pair() == 0);
+    CHECK(small_pair_options(PairLoss::logistic).negatives_per_pair() == 5);
+    CHECK(small_pair_options(PairLoss::infonce).negatives_per_pair() == 0);
     CHECK(embedkit::parse_pair_loss("nt-xent") == PairLoss::nt_xent);
     CHECK(embedkit::parse_pair_optimizer(embedkit::to_string(PairOptimizer::sgd)) == PairOptimizer::sgd);
     CHECK_THROWS_WITH(embedkit::parse_pair_loss("softmax"), Contains("'softmax'"));
@@ -291,7 +291,7 @@ TEST_CASE("train_pairs: options are validated by name", "[models][pair_trainer]"
 
 TEST_CASE("train_pairs: bad pair sets are rejected", "[models][pair_trainer]") {
     using Catch::Matchers::Contains;
-    const PairTrainerOptions o = small_options(PairLoss::infonce);
+    const PairTrainerOptions o = small_pair_options(PairLoss::infonce);
     CHECK_THROWS_WITH(train_pairs(PairSet::from_ids({}, {}, 4), o), Contains("no pairs"));
     PairSet bad = PairSet::from_ids({0, 1}, {1, 2}, 3);
     bad.positives[1] = 3;

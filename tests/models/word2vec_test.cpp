@@ -70,7 +70,7 @@ double topic_separation(const Word2VecModel<float>& model, int per_topic) {
     return within / n_within - across / n_across;
 }
 
-Word2VecOptions small_options() {
+Word2VecOptions small_word2vec_options() {
     Word2VecOptions o;
     o.dim = 16;
     o.window = 3;
@@ -105,7 +105,7 @@ TEST_CASE("word2vec learns planted topics with every architecture and output lay
     };
     for (const auto& c : cases) {
         INFO(c.name);
-        auto o = small_options();
+        auto o = small_word2vec_options();
         o.architecture = c.arch;
         o.negative = c.negative;
         o.hierarchical_softmax = c.hs;
@@ -123,7 +123,7 @@ TEST_CASE("word2vec with one thread and a fixed seed is bit-identical across run
     const auto data = planted_topics(8, 300, 3);
     const Vocab& vocab = data.first;
     const Corpus& corpus = data.second;
-    auto o = small_options();
+    auto o = small_word2vec_options();
     const auto a = train_word2vec(vocab, corpus.view(), o);
     const auto b = train_word2vec(vocab, corpus.view(), o);
     CHECK(a.input == b.input);
@@ -189,7 +189,7 @@ TEST_CASE("word2vec on a mapped corpus keeps a bounded part of it resident", "[w
 
 TEST_CASE("word2vec negative_power chooses the distribution negatives are drawn from", "[word2vec]") {
     const auto data = planted_topics(4, 200, 8);
-    auto o = small_options();
+    auto o = small_word2vec_options();
     const auto unset = train_word2vec(data.first, data.second.view(), o).input;
     o.negative_power = 0.75;
     CHECK(unset == train_word2vec(data.first, data.second.view(), o).input);  // the default
@@ -201,7 +201,7 @@ TEST_CASE("word2vec with several threads learns the same structure", "[word2vec]
     const auto data = planted_topics(8, 1500, 5);
     const Vocab& vocab = data.first;
     const Corpus& corpus = data.second;
-    auto o = small_options();
+    auto o = small_word2vec_options();
     o.threads = 3;
     const auto model = train_word2vec(vocab, corpus.view(), o);
     CHECK(topic_separation(model, 8) > 0.3);
@@ -211,7 +211,7 @@ TEST_CASE("word2vec progress reports loss that falls, and can cancel", "[word2ve
     const auto data = planted_topics(8, 3000, 9);
     const Vocab& vocab = data.first;
     const Corpus& corpus = data.second;
-    auto o = small_options();
+    auto o = small_word2vec_options();
     o.progress_interval = 0;  // report at every synchronisation
     std::vector<TrainingProgress> reports;
     o.progress = [&](const TrainingProgress& p) {
@@ -235,7 +235,7 @@ TEST_CASE("word2vec stops with numeric_error when the learning rate makes it div
     const auto data = planted_topics(8, 500, 2);
     const Vocab& vocab = data.first;
     const Corpus& corpus = data.second;
-    auto o = small_options();
+    auto o = small_word2vec_options();
     o.lr = 1e30;
     CHECK_THROWS_AS(train_word2vec(vocab, corpus.view(), o), numeric_error);
 }
@@ -252,35 +252,35 @@ TEST_CASE("word2vec rejects bad options and inputs naming the problem", "[word2v
             CHECK_THAT(e.what(), Catch::Contains(field));
         }
     };
-    auto o = small_options();
+    auto o = small_word2vec_options();
     o.dim = 0;
     expect_field(o, "dim");
-    o = small_options();
+    o = small_word2vec_options();
     o.window = 0;
     expect_field(o, "window");
-    o = small_options();
+    o = small_word2vec_options();
     o.negative = -1;
     expect_field(o, "negative");
-    o = small_options();
+    o = small_word2vec_options();
     o.negative = 0;
     expect_field(o, "negative");
-    o = small_options();
+    o = small_word2vec_options();
     o.lr = 0.0;
     expect_field(o, "lr");
-    o = small_options();
+    o = small_word2vec_options();
     o.epochs = 0;
     expect_field(o, "epochs");
-    o = small_options();
+    o = small_word2vec_options();
     o.sample = -1;
     expect_field(o, "sample");
-    o = small_options();
+    o = small_word2vec_options();
     o.negative_power = -0.5;
     expect_field(o, "negative_power");
 
     const Corpus empty = Corpus::from_ids({});
-    CHECK_THROWS_AS(train_word2vec(vocab, empty.view(), small_options()), invalid_argument);
+    CHECK_THROWS_AS(train_word2vec(vocab, empty.view(), small_word2vec_options()), invalid_argument);
     const Corpus out_of_range = Corpus::from_ids({0, 1, 999, kSentenceEnd});
-    CHECK_THROWS_WITH(train_word2vec(vocab, out_of_range.view(), small_options()), Catch::Contains("999"));
+    CHECK_THROWS_WITH(train_word2vec(vocab, out_of_range.view(), small_word2vec_options()), Catch::Contains("999"));
 }
 
 TEST_CASE("Word2VecOptions: every other field is validated by name", "[word2vec]") {

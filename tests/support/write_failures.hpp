@@ -16,6 +16,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/test_files.hpp"
 
 #include <csignal>
 #include <filesystem>
@@ -30,17 +31,6 @@
 #include <unistd.h>
 
 namespace embedkit::testing {
-
-/// The bytes of the file at `path` ("" if it cannot be read).
-inline std::string file_bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-inline void put_file(const std::string& path, const std::string& bytes) {
-    std::ofstream out(path, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 [[nodiscard]] inline bool is_char_device(const std::string& path) {
     struct stat st {};
