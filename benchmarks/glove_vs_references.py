@@ -14,6 +14,13 @@ PPMI-SVD WS353 >= 0.40).
 a run of `embedkit cooccur --memory MB` (the counting stage alone, merged straight into a file) to show
 its peak RSS against the cap.
 
+--glove-c DIR adds Stanford's glove.c with the same settings (vocab_count -min-count 5, cooccur
+-window-size 10, shuffle, glove -x-max 100 -alpha 0.75 -eta 0.05 -iter 15 -vector-size 100 -model 2),
+timed as one pipeline: DIR holds the four programs, built from github.com/stanfordnlp/GloVe by the user
+(glove.c is not packaged by Debian and is not part of embedkit). Its vectors are scored without the
+`<unk>` row it appends, as its own eval/python/evaluate.py does. --seed S is passed to embedkit's GloVe
+and to glove.c's shuffle and glove.
+
 Needs build/bin/embedkit (Release build), /usr/bin/time and Debian's fasttext. Run with Debian's python:
   /usr/bin/python3 benchmarks/glove_vs_references.py --corpus text8-prefix|gutenberg100m|PATH
 """
@@ -39,6 +46,8 @@ def main():
     ap.add_argument("--runs", default="glove,ppmi-svd,fasttext", help="which of glove, ppmi-svd, fasttext to run")
     ap.add_argument("--glove-x-max", type=float, help="also train GloVe with this x_max")
     ap.add_argument("--memory", type=float, help="--memory MB for the embedkit runs (default: embedkit's)")
+    ap.add_argument("--glove-c", help="directory with glove.c's vocab_count, cooccur, shuffle and glove")
+    ap.add_argument("--seed", type=int, help="seed for embedkit GloVe and glove.c (default: each tool's)")
     ap.add_argument("--cooccur-memory", type=float, help="also run `embedkit cooccur --memory MB` alone")
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "embedkit-bench"))
     ap.add_argument("--embedkit", default=common.EMBEDKIT, help="the embedkit binary (default: build/bin/embedkit)")
@@ -50,17 +59,20 @@ def main():
     tokens = common.count_tokens(corpus)
     t = str(args.threads)
     memory = ["--memory", str(args.memory)] if args.memory else []
+    seed = ["--seed", str(args.seed)] if args.seed is not None else []
     jobs = []
     for run in args.runs.split(","):
         if run == "glove":
             jobs.append(("GloVe", "embedkit", "glove", [args.embedkit, "train", "--model", "glove", "--dim", "100",
                                                         "--window", "10", "--epochs", "15", "--min-count", "5",
-                                                        "--threads", t] + memory))
+                                                        "--threads", t] + memory + seed))
             if args.glove_x_max:
                 jobs.append((f"GloVe x_max {args.glove_x_max:g}", "embedkit", "glove-xmax",
                              [args.embedkit, "train", "--model", "glove", "--dim", "100", "--window", "10",
                               "--epochs", "15", "--min-count", "5", "--threads", t, "--x-max", str(args.glove_x_max)]
-                             + memory))
+                             + memory + seed))
+            if args.glove_c:
+                jobs.append(("GloVe", "glove.c", "glove-c", None))
         elif run == "ppmi-svd":
             jobs.append(("PPMI-SVD", "embedkit", "ppmi-svd", [args.embedkit, "train", "--model", "ppmi-svd", "--dim",
                                                              "100", "--window", "5", "--min-count", "5", "--threads", t]
@@ -75,13 +87,17 @@ def main():
     for model, tool, stem_name, cmd in jobs:
         stem = os.path.join(args.workdir, f"count-{stem_name}")
         vec = stem + ".vec"
-        if cmd is None:
+        if stem_name == "glove-c":
+            cmd = glove_c_pipeline(args.glove_c, corpus, stem, t, args.seed)
+        elif cmd is None:
             cmd = ["fasttext", "skipgram", "-input", corpus, "-output", stem, "-minn", "0", "-maxn", "0", "-epoch", "5",
                    "-thread", t, "-dim", "100", "-ws", "5", "-neg", "5", "-t", "1e-4", "-minCount", "5", "-verbose", "0"]
         else:
             cmd = cmd + ["--input", corpus, "--output", vec]
         print(f"running {tool} {model} ...", file=sys.stderr, flush=True)
         seconds, rss = common.timed(cmd, stem + ".log")
+        if stem_name == "glove-c":
+            drop_unk_row(stem + ".txt", vec)
         scores = common.evaluate(vec)
         row = dict(model=model, tool=tool, seconds=seconds, rss_mib=rss, command=" ".join(cmd),
                    analogies=scores["analogies"], similarity=scores["similarity"])
@@ -123,9 +139,34 @@ def main():
             json.dump(dict(rows=rows, cooccur=cooccur, load=[start_load, end_load]), f, indent=1)
 
 
+def glove_c_pipeline(directory, corpus, stem, threads, seed):
+    """glove.c's four steps as one shell command (so /usr/bin/time covers them all), in its demo's order."""
+    q = lambda x: "'" + x.replace("'", "'\\''") + "'"
+    tool = lambda name: q(os.path.join(directory, name))
+    seeds = f" -seed {seed}" if seed is not None else ""
+    script = (f"set -e; {tool('vocab_count')} -min-count 5 -verbose 0 < {q(corpus)} > {q(stem + '.vocab')}; "
+              f"{tool('cooccur')} -memory 4.0 -vocab-file {q(stem + '.vocab')} -verbose 0 -window-size 10 "
+              f"< {q(corpus)} > {q(stem + '.cooc')}; "
+              f"{tool('shuffle')} -memory 4.0 -verbose 0{seeds} < {q(stem + '.cooc')} > {q(stem + '.shuf')}; "
+              f"{tool('glove')} -save-file {q(stem)} -threads {threads} -input-file {q(stem + '.shuf')} -x-max 100 "
+              f"-alpha 0.75 -eta 0.05 -iter 15 -vector-size 100 -binary 0 -write-header 1 -model 2 "
+              f"-vocab-file {q(stem + '.vocab')} -verbose 0{seeds}; rm -f {q(stem + '.cooc')} {q(stem + '.shuf')}")
+    return ["sh", "-c", script]
+
+
+def drop_unk_row(source, target):
+    """glove.c appends an `<unk>` row that its header does not count; its own evaluation ignores it."""
+    with open(source) as f, open(target, "w") as out:
+        for line in f:
+            if not line.startswith("<unk> "):
+                out.write(line)
+
+
 def check(rows, corpus):
     by_model = {r["model"]: r for r in rows}
-    glove, ppmi, fasttext = by_model.get("GloVe"), by_model.get("PPMI-SVD"), by_model.get("skip-gram")
+    glove = next((r for r in rows if r["model"] == "GloVe" and r["tool"] == "embedkit"), None)
+    glove_c = next((r for r in rows if r["tool"] == "glove.c"), None)
+    ppmi, fasttext = by_model.get("PPMI-SVD"), by_model.get("skip-gram")
     print("\nchecks" + (" (the issue's thresholds are for text8-prefix)" if corpus != "text8-prefix" else "") + ":")
     if glove and fasttext:
         ratio = glove["seconds"] / fasttext["seconds"]
@@ -135,6 +176,15 @@ def check(rows, corpus):
         ws = glove["similarity"]["spearman"]
         print(f"- GloVe analogy {acc:.2f}% (>= 2.8%: {'ok' if acc >= 2.8 else 'FAIL'}), "
               f"WS353 {ws:.4f} (>= 0.27: {'ok' if ws >= 0.27 else 'FAIL'})")
+    if glove_c:
+        acc = 100 * glove_c["analogies"]["overall"]["accuracy"]
+        versus = f"; wall time {glove_c['seconds'] / fasttext['seconds']:.2f}x fastText's" if fasttext else ""
+        print(f"- glove.c analogy {acc:.2f}%, WS353 {glove_c['similarity']['spearman']:.4f}{versus}")
+        if glove:
+            print(f"- embedkit GloVe - glove.c: analogy "
+                  f"{100 * (glove['analogies']['overall']['accuracy'] - glove_c['analogies']['overall']['accuracy']):+.2f} "
+                  f"points, WS353 {glove['similarity']['spearman'] - glove_c['similarity']['spearman']:+.4f}, "
+                  f"time {glove['seconds'] / glove_c['seconds']:.2f}x")
     if ppmi:
         ws = ppmi["similarity"]["spearman"]
         print(f"- PPMI-SVD WS353 {ws:.4f} (>= 0.40: {'ok' if ws >= 0.40 else 'FAIL'})")
