@@ -27,6 +27,7 @@ Needs build/bin/embedkit (Release build), /usr/bin/time and Debian's fasttext. R
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -141,7 +142,7 @@ def main():
 
 def glove_c_pipeline(directory, corpus, stem, threads, seed):
     """glove.c's four steps as one shell command (so /usr/bin/time covers them all), in its demo's order."""
-    q = lambda x: "'" + x.replace("'", "'\\''") + "'"
+    q = shlex.quote
     tool = lambda name: q(os.path.join(directory, name))
     seeds = f" -seed {seed}" if seed is not None else ""
     script = (f"set -e; {tool('vocab_count')} -min-count 5 -verbose 0 < {q(corpus)} > {q(stem + '.vocab')}; "

@@ -19,7 +19,7 @@ using embedkit::testing::put_file;
 using embedkit::testing::shell_quote;
 using embedkit::testing::TempDir;
 
-using embedkit::testing::kCli;
+using embedkit::testing::cli_path;
 
 struct BadCommand {
     std::string args;  ///< after `embedkit`; {dir} is the scratch directory, {data} tests/data/eval
@@ -123,7 +123,7 @@ std::string expand(std::string text, const TempDir& dir) {
 }  // namespace
 
 TEST_CASE("embedkit rejects every bad command line with exit 1 and a message", "[cli][bad_input]") {
-    if (kCli.empty()) {
+    if (cli_path().empty()) {
         WARN("the CLI is not built");
         return;
     }
@@ -138,7 +138,7 @@ TEST_CASE("embedkit rejects every bad command line with exit 1 and a message", "
     put_file(dir.file("sparse.txt"), "0 1\n0 99999999\n");
     for (const BadCommand& bad : kBadCommands) {
         const std::string args = expand(bad.args, dir);
-        const auto r = embedkit::testing::run_command(shell_quote(kCli) + " " + args + " < /dev/null");
+        const auto r = embedkit::testing::run_command(shell_quote(cli_path()) + " " + args + " < /dev/null");
         INFO("embedkit " << args << "\n" << r.out);
         CHECK(r.status == 1);
         CHECK_THAT(r.out, Catch::Contains(expand(bad.message, dir)));
@@ -146,7 +146,7 @@ TEST_CASE("embedkit rejects every bad command line with exit 1 and a message", "
         CHECK_FALSE(fs::exists(dir.file("p.vec")));
     }
     // --help and --version are not errors.
-    CHECK(embedkit::testing::run_command(shell_quote(kCli) + " --help").status == 0);
-    CHECK(embedkit::testing::run_command(shell_quote(kCli) + " train --help").status == 0);
-    CHECK(embedkit::testing::run_command(shell_quote(kCli) + " --version").status == 0);
+    CHECK(embedkit::testing::run_command(shell_quote(cli_path()) + " --help").status == 0);
+    CHECK(embedkit::testing::run_command(shell_quote(cli_path()) + " train --help").status == 0);
+    CHECK(embedkit::testing::run_command(shell_quote(cli_path()) + " --version").status == 0);
 }

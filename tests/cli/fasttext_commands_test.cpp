@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using embedkit::testing::kCli;
+using embedkit::testing::cli_path;
 
 using embedkit::testing::CommandResult;
 using embedkit::testing::TempDir;
@@ -35,7 +35,7 @@ using embedkit::testing::TempDir;
 // stdout, plus stderr when `merge_stderr`.
 CommandResult run(const std::string& args, bool merge_stderr = true, const std::string& input = "") {
     return embedkit::testing::run_command(
-        "printf '" + input + "' | " + embedkit::testing::shell_quote(kCli) + " " + args, merge_stderr);
+        "printf '" + input + "' | " + embedkit::testing::shell_quote(cli_path()) + " " + args, merge_stderr);
 }
 
 
@@ -55,7 +55,7 @@ void write_inflected_corpus(const std::string& path) {
 }  // namespace
 
 TEST_CASE("embedkit train --model fasttext, vectors and nn --model", "[cli][fasttext]") {
-    if (kCli.empty()) {
+    if (cli_path().empty()) {
         WARN("the CLI is not built");
         return;
     }

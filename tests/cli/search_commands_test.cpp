@@ -11,7 +11,7 @@
 
 namespace {
 
-using embedkit::testing::kCli;
+using embedkit::testing::cli_path;
 
 using embedkit::testing::kEvalDataDir;
 using embedkit::testing::run_cli;
@@ -21,7 +21,7 @@ std::string vectors() { return "--vectors '" + kEvalDataDir + "tiny_vectors.txt'
 }  // namespace
 
 TEST_CASE("embedkit nn prints neighbours with cosine scores", "[cli][search]") {
-    if (kCli.empty()) {
+    if (cli_path().empty()) {
         WARN("the CLI is not built");
         return;
     }
@@ -36,7 +36,7 @@ TEST_CASE("embedkit nn prints neighbours with cosine scores", "[cli][search]") {
 }
 
 TEST_CASE("embedkit analogy answers B - A + C", "[cli][search]") {
-    if (kCli.empty()) return;
+    if (cli_path().empty()) return;
     auto r = run_cli("analogy " + vectors() + " paris france berlin -k 1");
     INFO(r.out);
     REQUIRE(r.status == 0);
@@ -48,7 +48,7 @@ TEST_CASE("embedkit analogy answers B - A + C", "[cli][search]") {
 }
 
 TEST_CASE("embedkit eval prints the analogy table, the correlation and JSON", "[cli][eval]") {
-    if (kCli.empty()) return;
+    if (cli_path().empty()) return;
     const std::string files = " --analogies '" + kEvalDataDir + "tiny_questions.txt' --similarity '" + kEvalDataDir + "tiny_pairs.txt'";
     auto r = run_cli("eval " + vectors() + files + " --restrict 16 --similarity-restrict 16");
     INFO(r.out);
@@ -67,7 +67,7 @@ TEST_CASE("embedkit eval prints the analogy table, the correlation and JSON", "[
 }
 
 TEST_CASE("embedkit search commands fail with exit 1 on bad input", "[cli][search]") {
-    if (kCli.empty()) return;
+    if (cli_path().empty()) return;
     auto r = run_cli("nn --vectors /nonexistent/vectors.txt king");
     CHECK(r.status == 1);
     CHECK(r.out.find("/nonexistent/vectors.txt") != std::string::npos);

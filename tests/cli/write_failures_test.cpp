@@ -6,6 +6,7 @@
 
 #include "support/run_command.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_files.hpp"
 #include "support/write_failures.hpp"
 
 #include <algorithm>
@@ -24,7 +25,7 @@ using embedkit::testing::put_file;
 using embedkit::testing::shell_quote;
 using embedkit::testing::TempDir;
 
-using embedkit::testing::kCli;
+using embedkit::testing::cli_path;
 
 // 120 distinct words, each often enough for --min-count 1 training; the vocabulary file is
 // well over the 512-byte file-size limit used below.
@@ -71,7 +72,7 @@ void check_failure(const CommandResult& r, const std::string& target, const std:
 }  // namespace
 
 TEST_CASE("embedkit train: unwritable outputs exit 1 and keep the previous file", "[cli][write_failure]") {
-    if (kCli.empty()) {
+    if (cli_path().empty()) {
         WARN("the CLI is not built");
         return;
     }
@@ -85,7 +86,7 @@ TEST_CASE("embedkit train: unwritable outputs exit 1 and keep the previous file"
     for (const Output& o : outputs(dir)) {
         INFO(o.name);
         auto run = [&](const std::string& target, const std::string& prefix = "") {
-            return embedkit::testing::run_command(prefix + shell_quote(kCli) + " " + o.args + " " + o.flag + " " +
+            return embedkit::testing::run_command(prefix + shell_quote(cli_path()) + " " + o.args + " " + o.flag + " " +
                                                   shell_quote(target));
         };
         // The control: the command works with a writable target.
@@ -132,14 +133,14 @@ TEST_CASE("embedkit train: unwritable outputs exit 1 and keep the previous file"
 }
 
 TEST_CASE("embedkit commands that print fail with exit 1 when standard output cannot be written", "[cli][write_failure]") {
-    if (kCli.empty() || !embedkit::testing::is_char_device("/dev/full")) return;
-    const std::string vectors = shell_quote(std::string(EMBEDKIT_TEST_DATA_DIR) + "/eval/tiny_vectors.txt");
+    if (cli_path().empty() || !embedkit::testing::is_char_device("/dev/full")) return;
+    const std::string vectors = shell_quote(embedkit::testing::kEvalDataDir + "tiny_vectors.txt");
     for (const std::string& args : {"nn --vectors " + vectors + " king", "analogy --vectors " + vectors + " man king woman",
                                    "eval --vectors " + vectors + " --similarity " +
-                                       shell_quote(std::string(EMBEDKIT_TEST_DATA_DIR) + "/eval/tiny_pairs.txt")}) {
+                                       shell_quote(embedkit::testing::kEvalDataDir + "tiny_pairs.txt")}) {
         // stderr to the captured pipe, stdout to the full device.
         const CommandResult r =
-            embedkit::testing::run_command("{ " + shell_quote(kCli) + " " + args + " 2>&1 >/dev/full; }", false);
+            embedkit::testing::run_command("{ " + shell_quote(cli_path()) + " " + args + " 2>&1 >/dev/full; }", false);
         INFO(args << "\n" << r.out);
         CHECK(r.status == 1);
         CHECK_THAT(r.out, Catch::Contains("No space left on device"));

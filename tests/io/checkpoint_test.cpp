@@ -8,8 +8,8 @@
 #include <catch2/catch.hpp>
 
 #include "support/temp_dir.hpp"
-#include "support/zipf_corpus.hpp"
 #include "support/test_files.hpp"
+#include "support/zipf_corpus.hpp"
 
 #include <atomic>
 #include <cstdint>
@@ -55,7 +55,6 @@ ProgressCallback stop_at(std::atomic<bool>& stop, int at) {
 }
 
 using embedkit::testing::file_bytes;
-
 using embedkit::testing::put_file;
 
 }  // namespace

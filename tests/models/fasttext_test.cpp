@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/cosine.hpp"
 #include "support/temp_dir.hpp"
 #include "support/write_failures.hpp"
 
@@ -74,10 +75,7 @@ std::pair<Vocab, Corpus> planted_inflected_topics(int sentences, std::uint64_t s
 const std::vector<std::string> kTopic0 = {"garden", "flower", "forest", "meadow", "blossom", "orchard"};
 const std::vector<std::string> kTopic1 = {"engine", "piston", "turbine", "gearbox", "crankshaft", "throttle"};
 
-template <class V>
-double vector_cosine(const V& a, const V& b) {
-    return static_cast<double>(a.dot(b)) / (static_cast<double>(a.norm()) * static_cast<double>(b.norm()) + 1e-12);
-}
+using embedkit::testing::cosine;
 
 /// Mean cosine within topics minus across topics, over the stems' vectors.
 double subword_topic_separation(const FastTextModel<float>& model) {
@@ -89,10 +87,10 @@ double subword_topic_separation(const FastTextModel<float>& model) {
     for (std::size_t i = 0; i < v0.size(); ++i) {
         for (std::size_t j = 0; j < v0.size(); ++j) {
             if (i != j) {
-                within += vector_cosine(v0[i], v0[j]) + vector_cosine(v1[i], v1[j]);
+                within += cosine(v0[i], v0[j]) + cosine(v1[i], v1[j]);
                 nw += 2;
             }
-            across += vector_cosine(v0[i], v1[j]);
+            across += cosine(v0[i], v1[j]);
             ++na;
         }
     }
@@ -143,7 +141,7 @@ TEST_CASE("fasttext learns planted topics with every architecture and output lay
         CHECK(subword_topic_separation(model) > 0.3);
         // An unseen inflection of a known stem lands in its stem's topic.
         const auto unseen = model.word_vector("gardened");
-        CHECK(vector_cosine(unseen, model.word_vector("garden")) > vector_cosine(unseen, model.word_vector("engine")));
+        CHECK(cosine(unseen, model.word_vector("garden")) > cosine(unseen, model.word_vector("engine")));
     }
 }
 

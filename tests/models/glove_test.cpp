@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/cosine.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -37,11 +39,7 @@ std::pair<Vocab, Corpus> two_topic_corpus(std::uint64_t seed, int sentences = 40
     return {std::move(vocab), Corpus::from_ids(std::move(ids))};
 }
 
-double row_cosine(const RowMatrix<float>& m, Eigen::Index a, Eigen::Index b) {
-    const Eigen::VectorXd x = m.row(a).cast<double>();
-    const Eigen::VectorXd y = m.row(b).cast<double>();
-    return x.dot(y) / (x.norm() * y.norm());
-}
+using embedkit::testing::cosine;
 
 }  // namespace
 
@@ -151,7 +149,7 @@ TEST_CASE("GloVe learns planted topics and its cost falls", "[glove]") {
     for (int a = 0; a < 12; ++a) {
         for (int b = a + 1; b < 12; ++b) {
             const bool same = vocab.word(a)[0] == vocab.word(b)[0];
-            (same ? within : across) += row_cosine(v, a, b);
+            (same ? within : across) += cosine(v.row(a), v.row(b));
             ++(same ? nw : na);
         }
     }

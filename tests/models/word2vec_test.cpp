@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/cosine.hpp"
 #include "support/resident_memory.hpp"
 #include "support/temp_dir.hpp"
 #include "support/zipf_corpus.hpp"
@@ -45,11 +46,7 @@ std::pair<Vocab, Corpus> planted_topics(int per_topic, int sentences, std::uint6
     return {std::move(vocab), Corpus::from_ids(std::move(ids))};
 }
 
-double cosine(const RowMatrix<float>& m, TokenId a, TokenId b) {
-    const auto ra = m.row(a);
-    const auto rb = m.row(b);
-    return static_cast<double>(ra.dot(rb)) / (static_cast<double>(ra.norm()) * static_cast<double>(rb.norm()) + 1e-12);
-}
+using embedkit::testing::cosine;
 
 /// Mean cosine within topics minus mean cosine across topics.
 double topic_separation(const Word2VecModel<float>& model, int per_topic) {
@@ -57,7 +54,8 @@ double topic_separation(const Word2VecModel<float>& model, int per_topic) {
     int n_within = 0, n_across = 0;
     for (int a = 0; a < 2 * per_topic; ++a) {
         for (int b = a + 1; b < 2 * per_topic; ++b) {
-            const double c = cosine(model.input, model.vocab.at("w" + std::to_string(a)), model.vocab.at("w" + std::to_string(b)));
+            const double c = cosine(model.input.row(model.vocab.at("w" + std::to_string(a))),
+                                    model.input.row(model.vocab.at("w" + std::to_string(b))));
             if ((a < per_topic) == (b < per_topic)) {
                 within += c;
                 ++n_within;

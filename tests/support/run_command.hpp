@@ -49,9 +49,6 @@ inline const std::string& cli_path() {
     return path;
 }
 
-/// cli_path() as a constant, for the CLI test files.
-inline const std::string& kCli = cli_path();
-
 /// Runs the embedkit CLI with `args` (already quoted where needed).
 inline CommandResult run_cli(const std::string& args, bool merge_stderr = true) {
     return run_command(shell_quote(cli_path()) + " " + args, merge_stderr);
