@@ -3,7 +3,7 @@
 // Progress lines for long runs on stderr: refreshed in place on a terminal, plain periodic lines
 // otherwise (logs, CI), and a summary at the end.
 
-#include <embedkit/core/training_progress.hpp>
+#include <embedkit/train/training_progress.hpp>
 
 #include <fmt/core.h>
 

@@ -8,7 +8,7 @@
 #include "train_command.hpp"
 #include "training_corpus.hpp"
 
-#include <embedkit/io/checkpoint.hpp>
+#include <embedkit/train/checkpoint.hpp>
 #include <embedkit/io/word2vec_format.hpp>
 #include <embedkit/models/fasttext.hpp>
 #include <embedkit/models/word2vec.hpp>

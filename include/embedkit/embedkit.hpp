@@ -20,8 +20,14 @@
 #include "embedkit/core/pooling.hpp"
 #include "embedkit/core/positional_encoding.hpp"
 #include "embedkit/core/sparse_optimizer.hpp"
-#include "embedkit/core/training_progress.hpp"
 #include "embedkit/core/word_vectors.hpp"
+#include "embedkit/core/fasttext_model.hpp"
+
+#include "embedkit/train/training_progress.hpp"
+#include "embedkit/train/schedule.hpp"
+#include "embedkit/train/executor.hpp"
+#include "embedkit/train/training_run.hpp"
+#include "embedkit/train/checkpoint.hpp"
 
 #include "embedkit/models/word2vec.hpp"
 #include "embedkit/models/fasttext.hpp"

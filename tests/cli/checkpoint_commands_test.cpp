@@ -3,7 +3,7 @@
 // byte-identical to a run never interrupted (one thread, fixed seed).
 
 #include <embedkit/detail/rng.hpp>
-#include <embedkit/io/checkpoint.hpp>
+#include <embedkit/train/checkpoint.hpp>
 
 #include <catch2/catch.hpp>
 

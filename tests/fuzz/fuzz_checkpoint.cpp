@@ -13,7 +13,7 @@
 #include "fuzz_support.hpp"
 
 #include <embedkit/detail/binary_io.hpp>
-#include <embedkit/io/checkpoint.hpp>
+#include <embedkit/train/checkpoint.hpp>
 #include <embedkit/models/fasttext.hpp>
 #include <embedkit/models/word2vec.hpp>
 

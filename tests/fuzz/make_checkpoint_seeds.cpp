@@ -5,7 +5,7 @@
 // The files are committed; run it again after changing the runs or the checkpoint format.
 #include "checkpoint_seed_run.hpp"
 
-#include <embedkit/io/checkpoint.hpp>
+#include <embedkit/train/checkpoint.hpp>
 #include <embedkit/models/fasttext.hpp>
 #include <embedkit/models/word2vec.hpp>
 

@@ -17,7 +17,7 @@
 #include "embedkit/detail/binary_io.hpp"
 #include "embedkit/detail/chunk_reader.hpp"
 #include "embedkit/errors.hpp"
-#include "embedkit/models/fasttext.hpp"
+#include "embedkit/core/fasttext_model.hpp"
 #include "embedkit/text/subwords.hpp"
 #include "embedkit/types.hpp"
 

@@ -5,12 +5,12 @@
 // the cap and are merged back), kept as the sorted upper triangle of the symmetric matrix, and
 // saved to / loaded from a checksummed binary file.
 
-#include "embedkit/core/training_progress.hpp"
+#include "embedkit/train/training_progress.hpp"
 #include "embedkit/detail/atomic_file.hpp"
 #include "embedkit/detail/binary_io.hpp"
 #include "embedkit/detail/pair_count_table.hpp"
 #include "embedkit/detail/parallel.hpp"
-#include "embedkit/detail/progress_clock.hpp"
+#include "embedkit/train/progress_clock.hpp"
 #include "embedkit/detail/sorted_runs.hpp"
 #include "embedkit/errors.hpp"
 #include "embedkit/text/corpus.hpp"

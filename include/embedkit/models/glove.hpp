@@ -4,13 +4,13 @@
 // the logarithm of global co-occurrence counts, with AdaGrad and lock-free (Hogwild) threads.
 
 #include "embedkit/core/embedding.hpp"
-#include "embedkit/core/training_progress.hpp"
+#include "embedkit/train/training_progress.hpp"
 #include "embedkit/core/word_vectors.hpp"
 #include "embedkit/detail/hogwild.hpp"
 #include "embedkit/detail/parallel.hpp"
 #include "embedkit/detail/prefetch.hpp"
 #include "embedkit/detail/parallel_shuffle.hpp"
-#include "embedkit/detail/progress_clock.hpp"
+#include "embedkit/train/progress_clock.hpp"
 #include "embedkit/detail/rng.hpp"
 #include "embedkit/errors.hpp"
 #include "embedkit/models/cooccurrence.hpp"

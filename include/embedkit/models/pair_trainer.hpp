@@ -3,7 +3,7 @@
 #include "embedkit/core/alias_sampler.hpp"
 #include "embedkit/core/embedding.hpp"
 #include "embedkit/core/sparse_optimizer.hpp"
-#include "embedkit/core/training_progress.hpp"
+#include "embedkit/train/training_progress.hpp"
 #include "embedkit/core/word_vectors.hpp"
 #include "embedkit/detail/hogwild.hpp"
 #include "embedkit/detail/parallel.hpp"

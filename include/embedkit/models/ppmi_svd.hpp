@@ -5,10 +5,10 @@
 // factorised by a truncated SVD computed by randomized subspace iteration on the sparse matrix;
 // the vectors are U * Sigma^p.
 
-#include "embedkit/core/training_progress.hpp"
+#include "embedkit/train/training_progress.hpp"
 #include "embedkit/core/word_vectors.hpp"
 #include "embedkit/detail/parallel.hpp"
-#include "embedkit/detail/progress_clock.hpp"
+#include "embedkit/train/progress_clock.hpp"
 #include "embedkit/detail/randomized_svd.hpp"
 #include "embedkit/detail/sparse_product.hpp"
 #include "embedkit/errors.hpp"

@@ -18,8 +18,8 @@
 #include "embedkit/detail/atomic_file.hpp"
 #include "embedkit/detail/binary_io.hpp"
 #include "embedkit/detail/chunk_reader.hpp"
-#include "embedkit/core/training_progress.hpp"
-#include "embedkit/detail/engine_state.hpp"
+#include "embedkit/train/training_progress.hpp"
+#include "embedkit/train/engine_state.hpp"
 #include "embedkit/errors.hpp"
 #include "embedkit/text/corpus.hpp"
 #include "embedkit/text/vocab.hpp"
@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -293,6 +294,55 @@ template <class Scalar>
     for (std::size_t i = 0; same && i < vocab.size(); ++i) same = vocab.words()[i] == c.vocabulary[i].first;
     if (!same) throw io_error(source, "checkpoint holds a vocabulary that is not in frequency order");
     return vocab;
+}
+
+/// Checkpoints while a run goes: `save` is called with every worker paused between two sentences
+/// (so the parameters hold still), every `every_seconds` and once more when a stop is requested.
+/// An exception from `save` stops the run and is rethrown.
+struct EngineCheckpoints {
+    double every_seconds = 0;  ///< 0: only the final checkpoint of a stopped run
+    std::function<void(const EngineState&)> save;  ///< empty: no checkpoints
+};
+
+/// A matrix from a checkpoint that must have `rows` x `cols` (an empty one when rows is 0).
+template <class Scalar>
+[[nodiscard]] RowMatrix<Scalar> checkpoint_matrix(Checkpoint<Scalar>& c, const std::string& name, Eigen::Index rows,
+                                                  Eigen::Index cols, const std::string& source) {
+    RowMatrix<Scalar> m = c.take_matrix(name, source);
+    if (rows == 0 && m.size() == 0) return m;
+    if (m.rows() != rows || m.cols() != cols) {
+        throw io_error(source, "checkpoint matrix '" + name + "' is " + std::to_string(m.rows()) + " x " +
+                                   std::to_string(m.cols()) + ", expected " + std::to_string(rows) + " x " +
+                                   std::to_string(cols));
+    }
+    if (!m.allFinite()) throw io_error(source, "checkpoint matrix '" + name + "' holds NaN or Inf");
+    return m;
+}
+
+/// Checks that `corpus` is the one the checkpoint was written on.
+template <class Scalar>
+void check_checkpoint_corpus(const Checkpoint<Scalar>& c, CorpusView corpus, const std::string& source) {
+    const CorpusFingerprint here = fingerprint(corpus);
+    if (here != c.corpus) {
+        throw invalid_argument(source + ": the corpus is not the one this run was checkpointed on (" +
+                               std::to_string(here.tokens) + " ids here, " + std::to_string(c.corpus.tokens) +
+                               " then, or different words)");
+    }
+}
+
+/// The engine's checkpoint writer for a run: `contents` borrows the model's matrices.
+template <class Scalar>
+[[nodiscard]] EngineCheckpoints engine_checkpoints(const CheckpointOptions& options, CheckpointContents<Scalar> contents) {
+    EngineCheckpoints result;
+    if (options.path.empty()) return result;
+    result.every_seconds = options.every_seconds;
+    result.save = [path = options.path, contents = std::move(contents)](const EngineState& state) {
+        for (const auto& [name, m] : contents.matrices) {
+            if (!m->allFinite()) throw numeric_error("training diverged: matrix '" + name + "' holds NaN or Inf; no checkpoint written");
+        }
+        write_checkpoint(path, contents, state);
+    };
+    return result;
 }
 
 }  // namespace detail

@@ -3,8 +3,8 @@
 // bit-identity tests of checkpoint_test.cpp, which take two minutes there and start no thread.
 
 #include <embedkit/detail/binary_io.hpp>
-#include <embedkit/detail/word2vec_engine.hpp>
-#include <embedkit/io/checkpoint.hpp>
+#include <embedkit/models/word2vec_engine.hpp>
+#include <embedkit/train/checkpoint.hpp>
 #include <embedkit/models/word2vec.hpp>
 
 #include <catch2/catch.hpp>
@@ -102,13 +102,14 @@ TEST_CASE("no thread trains while a checkpoint is written: the parameters hold s
     // waits, and hashes them again. ThreadSanitizer cannot see a save racing with training (the
     // training side is a suppressed Hogwild access), so this test is what would catch it.
     const auto [vocab, corpus] = embedkit::testing::zipf_corpus(10, 400, 120'000, 60);
-    detail::EngineConfig config;  // few updates, as above
+    Word2VecOptions config;  // few updates, as above
     config.dim = 8;
     config.window = 2;
     config.negative = 2;
     config.sample = 1e-5;
     config.epochs = 2;
     config.threads = 2;
+    config = detail::resolved(config, 0.75);
     RowMatrix<float> input = RowMatrix<float>::Constant(static_cast<Eigen::Index>(vocab.size()), config.dim, 0.01f);
     RowMatrix<float> output = RowMatrix<float>::Zero(static_cast<Eigen::Index>(vocab.size()), config.dim);
     detail::EngineParameters<float> params;
@@ -136,9 +137,8 @@ TEST_CASE("no thread trains while a checkpoint is written: the parameters hold s
         last_processed = state.processed;
         ++saves;
     };
-    const detail::InputRows plain;
-    detail::Word2VecEngine<float> engine(config, vocab.counts(), corpus.view(), plain, params);
-    engine.run(nullptr, checkpoints);
+    const InputRows plain;
+    detail::run_word2vec_updates<float>(config, vocab.counts(), corpus.view(), plain, {}, params, nullptr, checkpoints);
     CHECK(saves >= 5);
     CHECK(moved == 0);
     CHECK(processed_monotonic);

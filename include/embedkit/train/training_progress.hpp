@@ -15,6 +15,8 @@ struct TrainingProgress {
     double learning_rate = 0;
     double loss = 0;                  ///< mean loss per prediction since the previous report
     double elapsed_seconds = 0;
+    /// Seconds left at the rate of this run so far (0 when unknown, and in the final report).
+    double eta_seconds = 0;
 };
 
 /// Return false to cancel the run; the trainer then throws `embedkit::cancelled`.

@@ -3,7 +3,7 @@
 // When a long-running job calls its progress callback: at most every `interval` seconds, plus the
 // reports it forces (the end, an epoch's end). Not thread-safe: one thread reports.
 
-#include "embedkit/core/training_progress.hpp"
+#include "embedkit/train/training_progress.hpp"
 
 #include <chrono>
 

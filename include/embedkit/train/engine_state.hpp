@@ -1,6 +1,7 @@
 #pragma once
 
-// The Word2Vec engine's position in a run, which checkpoints save and resume from.
+// Where a corpus-reading run is (every worker's epoch, shard position, random stream, learning
+// rate and loss sums), which checkpoints save and resume from.
 
 #include "embedkit/detail/rng.hpp"
 

@@ -1,7 +1,7 @@
 // Training checkpoints: the file format (round trip, every kind of corruption), and runs stopped
 // and resumed at arbitrary points ending bit-identical to runs never stopped.
 
-#include <embedkit/io/checkpoint.hpp>
+#include <embedkit/train/checkpoint.hpp>
 #include <embedkit/models/fasttext.hpp>
 #include <embedkit/models/word2vec.hpp>
 

@@ -1,0 +1,128 @@
+#pragma once
+
+// Word2Vec and fastText training, put together from the shared runtime (train/: TrainingRun, the
+// executor, the corpus worker loop, checkpoints at its pause point) and the update rules
+// (updates/: skip-gram, shared-negative skip-gram, composed-input skip-gram, CBOW, each over the
+// output layer of negative sampling and/or hierarchical softmax). fastText differs only in what a
+// word's input vector is (InputRows); plain Word2Vec leaves it empty.
+
+#include "embedkit/core/alias_sampler.hpp"
+#include "embedkit/core/huffman_tree.hpp"
+#include "embedkit/core/input_rows.hpp"
+#include "embedkit/detail/huge_pages.hpp"
+#include "embedkit/detail/rng.hpp"
+#include "embedkit/detail/sigmoid_table.hpp"
+#include "embedkit/errors.hpp"
+#include "embedkit/models/word2vec_options.hpp"
+#include "embedkit/text/corpus.hpp"
+#include "embedkit/text/subsampling.hpp"
+#include "embedkit/train/checkpoint.hpp"
+#include "embedkit/train/corpus_worker.hpp"
+#include "embedkit/train/engine_state.hpp"
+#include "embedkit/train/executor.hpp"
+#include "embedkit/train/training_run.hpp"
+#include "embedkit/types.hpp"
+#include "embedkit/updates/cbow.hpp"
+#include "embedkit/updates/skipgram.hpp"
+#include "embedkit/updates/skipgram_composed.hpp"
+#include "embedkit/updates/skipgram_shared_negatives.hpp"
+#include "embedkit/updates/word2vec_layers.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace embedkit::detail {
+
+/// Parameters a run trains in place. `output_negative` is used when negative > 0, `output_hs`
+/// (one row per inner node of the Huffman tree) with hierarchical softmax.
+template <class S>
+struct EngineParameters {
+    RowMatrix<S>* input = nullptr;
+    RowMatrix<S>* output_negative = nullptr;
+    RowMatrix<S>* output_hs = nullptr;
+};
+
+/// The update rule for a sentence, chosen once per run from the options and the inputs.
+template <class S>
+[[nodiscard]] auto word2vec_rule(const updates::Word2VecLayers<S>& l) {
+    using Rule = void (*)(const updates::Word2VecLayers<S>&, updates::Word2VecWorkspace<S>&, S);
+    Rule rule = &updates::cbow_sentence<S>;
+    const Word2VecOptions& o = *l.options;
+    if (o.architecture == Word2VecArchitecture::skipgram) {
+        if (!l.inputs->plain()) {
+            rule = &updates::skipgram_composed_sentence<S>;
+        } else if (o.shared_negatives && o.negative > 0 && !o.hierarchical_softmax) {
+            rule = &updates::skipgram_shared_negatives_sentence<S>;
+        } else {
+            rule = &updates::skipgram_sentence<S>;
+        }
+    }
+    return rule;
+}
+
+/// Trains `params` on `corpus` with Hogwild workers, from the start or from `resume` (a state
+/// saved by a checkpoint of a run with the same options, corpus and thread count). `options`
+/// must be resolved (lr, negative_power and threads set).
+template <class S>
+void run_word2vec_updates(const Word2VecOptions& options, const std::vector<std::int64_t>& counts, CorpusView corpus,
+                          const InputRows& inputs, updates::ComposedInputs composed, EngineParameters<S> params,
+                          const EngineState* resume = nullptr, EngineCheckpoints checkpoints = {}) {
+    const ThreadExecutor executor(options.threads);
+    const unsigned workers = executor.workers();
+    if (resume && resume->threads.size() != workers) {
+        throw invalid_argument("the checkpoint was written by a run with " + std::to_string(resume->threads.size()) +
+                               " threads, not " + std::to_string(workers));
+    }
+    const Subsampler subsampler(counts, options.sample);
+    std::optional<AliasSampler> sampler;
+    if (options.negative > 0) sampler.emplace(make_unigram_sampler(counts, options.negative_power.value_or(0.75)));
+    HuffmanTree tree;
+    if (options.hierarchical_softmax) tree = HuffmanTree(counts);
+    for (RowMatrix<S>* m : {params.input, params.output_negative, params.output_hs}) {
+        if (m != nullptr) advise_huge_pages(m->data(), static_cast<std::size_t>(m->size()) * sizeof(S));
+    }
+    updates::Word2VecLayers<S> layers;
+    layers.options = &options;
+    layers.input = params.input;
+    layers.output_negative = params.output_negative;
+    layers.output_hs = params.output_hs;
+    layers.inputs = &inputs;
+    layers.composed = composed;
+    layers.sampler = sampler ? &*sampler : nullptr;
+    layers.tree = &tree;
+    layers.table = &SigmoidTable::instance();
+    const auto rule = word2vec_rule(layers);
+
+    const std::uint64_t total = corpus.token_count() * static_cast<std::uint64_t>(options.epochs);
+    TrainingRunOptions run_options;
+    run_options.total_work = total;
+    run_options.schedule = {options.initial_lr(), options.min_lr_ratio, static_cast<double>(total + 1)};
+    run_options.workers = workers;
+    run_options.progress = options.progress;
+    run_options.progress_interval = options.progress_interval;
+    run_options.stop_requested = options.stop_requested;
+    TrainingRun run(run_options);
+    if (resume) run.resume_at(resume->processed);
+    std::vector<EngineThreadState> positions(workers);
+    if (checkpoints.save) {
+        run.set_pause_action({checkpoints.every_seconds, [&] {
+                                  EngineState state;
+                                  state.processed = run.processed();
+                                  state.threads = positions;
+                                  checkpoints.save(state);
+                              }});
+    }
+    executor.run([&](unsigned t) {
+        updates::Word2VecWorkspace<S> ws(options.dim, options.negative);
+        run_corpus_worker<S>(run, t, corpus.shard(t, workers), options.epochs, subsampler,
+                             resume ? &resume->threads[t] : nullptr, stream_seed(options.seed, t), ws, positions,
+                             [&](updates::Word2VecWorkspace<S>& w, S lr) { rule(layers, w, lr); });
+    });
+    auto finite = [](const RowMatrix<S>* m) { return m == nullptr || m->allFinite(); };
+    run.finish(run.stopping() ||
+               (finite(params.input) && finite(params.output_negative) && finite(params.output_hs)));
+}
+
+}  // namespace embedkit::detail
