@@ -26,6 +26,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace embedkit::cli {
 namespace {
@@ -253,27 +254,37 @@ const RegisterTrainModel registration{TrainModel{
         cmd.add_flag("--hs", w.hs, "Word2Vec: hierarchical softmax (alone with --negative 0, or with it)");
         cmd.add_option("--sample", w.sample, "Word2Vec: subsampling threshold for frequent words (0: off)")
             ->capture_default_str();
-        cmd.add_flag("--cbow-sum", w.cbow_sum, "Word2Vec CBOW: sum the context vectors instead of averaging");
-        cmd.add_flag("--shared-negatives,!--no-shared-negatives", w.shared_negatives,
-                     "Skip-gram: one set of negatives per centre word, shared by its context words (default; "
-                     "--no-shared-negatives draws a set per pair as word2vec.c does)");
+        applies_to(cmd.add_flag("--cbow-sum", w.cbow_sum, "Word2Vec CBOW: sum the context vectors instead of averaging"),
+                   {"cbow", "fasttext-cbow"});
+        // fastText's composed inputs never share negatives; with --maxn 0 its inputs are plain words and do.
+        applies_to(cmd.add_flag("--shared-negatives,!--no-shared-negatives", w.shared_negatives,
+                                "Skip-gram: one set of negatives per centre word, shared by its context words (default; "
+                                "--no-shared-negatives draws a set per pair as word2vec.c does)"),
+                   {"skipgram", "fasttext"});
         cmd.add_option("--negative-power", w.negative_power,
                        "Word2Vec: draw negatives in proportion to count^this (default 0.75 as word2vec.c and gensim; "
                        "fasttext models 0.5, as fastText)");
         FastTextArgs& f = fasttext_args();
-        cmd.add_option("--minn", f.minn, "fastText: shortest character n-gram (default 3)");
-        cmd.add_option("--maxn", f.maxn, "fastText: longest character n-gram (default 6; 0: no n-grams)");
-        cmd.add_option("--buckets", f.buckets, "fastText: rows the n-grams hash into (default 2000000)");
-        cmd.add_option("--save-model", f.save_model,
-                       "fastText: also save the model (n-gram rows included) for `embedkit vectors` and `nn --model`");
-        cmd.add_flag_function(
-            "--gensim-input-scale,!--no-gensim-input-scale",
-            [&f](std::int64_t n) { f.gensim_input_scale = n > 0; },
-            "fastText skip-gram: train on the sum of the centre word's rows divided by its n-gram count, as gensim; "
-            "--no-gensim-input-scale (default) trains on their mean, as fastText");
-        cmd.add_flag("--update-per-prediction", f.update_per_prediction,
-                     "fastText skip-gram: compose the centre word's input and update its rows for every prediction "
-                     "(as fastText and gensim) instead of once per centre word");
+        const std::vector<std::string> fasttext = {"fasttext", "fasttext-cbow"};
+        applies_to(cmd.add_option("--minn", f.minn, "fastText: shortest character n-gram (default 3)"), fasttext);
+        applies_to(cmd.add_option("--maxn", f.maxn, "fastText: longest character n-gram (default 6; 0: no n-grams)"),
+                   fasttext);
+        applies_to(cmd.add_option("--buckets", f.buckets, "fastText: rows the n-grams hash into (default 2000000)"),
+                   fasttext);
+        applies_to(cmd.add_option("--save-model", f.save_model,
+                                  "fastText: also save the model (n-gram rows included) for `embedkit vectors` and "
+                                  "`nn --model`"),
+                   fasttext);
+        applies_to(cmd.add_flag_function(
+                       "--gensim-input-scale,!--no-gensim-input-scale",
+                       [&f](std::int64_t n) { f.gensim_input_scale = n > 0; },
+                       "fastText skip-gram: train on the sum of the centre word's rows divided by its n-gram count, "
+                       "as gensim; --no-gensim-input-scale (default) trains on their mean, as fastText"),
+                   {"fasttext"});
+        applies_to(cmd.add_flag("--update-per-prediction", f.update_per_prediction,
+                                "fastText skip-gram: compose the centre word's input and update its rows for every "
+                                "prediction (as fastText and gensim) instead of once per centre word"),
+                   {"fasttext"});
     },
     run_word2vec,
     /*checkpoints=*/true,
