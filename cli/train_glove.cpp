@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace embedkit::cli {
 namespace {
@@ -144,13 +145,22 @@ const RegisterTrainModel registration{TrainModel{
     "GloVe or PPMI-SVD on a co-occurrence matrix counted in bounded memory",
     [](CLI::App& cmd) {
         CountModelArgs& c = count_args();
-        cmd.add_option("--x-max", c.x_max, "GloVe: weighting cutoff x_max in f(x) = min(1, (x/x_max)^alpha) (default 100)");
-        cmd.add_option("--alpha", c.alpha, "GloVe: weighting exponent alpha (default 0.75)");
-        cmd.add_flag("--word-only", c.word_only, "GloVe: write the word vectors W instead of W + W~");
-        cmd.add_option("--context-smoothing", c.context_smoothing,
-                       "PPMI-SVD: context counts are raised to this power (default 0.75)");
-        cmd.add_option("--eigenvalue-power", c.eigenvalue_power, "PPMI-SVD: vectors are U * Sigma^p (default 0.5)");
-        cmd.add_option("--power-iterations", c.power_iterations, "PPMI-SVD: randomized SVD subspace iterations (default 3)");
+        const std::vector<std::string> glove = {"glove"};
+        const std::vector<std::string> ppmi_svd = {"ppmi-svd"};
+        applies_to(cmd.add_option("--x-max", c.x_max,
+                                  "GloVe: weighting cutoff x_max in f(x) = min(1, (x/x_max)^alpha) (default 100)"),
+                   glove);
+        applies_to(cmd.add_option("--alpha", c.alpha, "GloVe: weighting exponent alpha (default 0.75)"), glove);
+        applies_to(cmd.add_flag("--word-only", c.word_only, "GloVe: write the word vectors W instead of W + W~"), glove);
+        applies_to(cmd.add_option("--context-smoothing", c.context_smoothing,
+                                  "PPMI-SVD: context counts are raised to this power (default 0.75)"),
+                   ppmi_svd);
+        applies_to(cmd.add_option("--eigenvalue-power", c.eigenvalue_power,
+                                  "PPMI-SVD: vectors are U * Sigma^p (default 0.5)"),
+                   ppmi_svd);
+        applies_to(cmd.add_option("--power-iterations", c.power_iterations,
+                                  "PPMI-SVD: randomized SVD subspace iterations (default 3)"),
+                   ppmi_svd);
         cmd.add_option("--memory", c.memory_mb,
                        "GloVe, PPMI-SVD: MiB for counting co-occurrences; past it, sorted runs spill to disk (default 1024)");
         cmd.add_option("--save-cooccurrence", c.save_cooccurrence,

@@ -17,15 +17,19 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace embedkit::cli {
 namespace {
@@ -123,27 +127,179 @@ void write_outputs(const TrainArgs& a, Model& model, const Vocab& vocab, std::si
     }
 }
 
+/// The options a run of `a` trains with, built from the flags as a fresh run builds them (`fasttext`
+/// only for --model fasttext|fasttext-cbow). A resumed run compares them with its checkpoint's.
+struct RunOptions {
+    Word2VecOptions word2vec;
+    FastTextOptions fasttext;
+};
+
+RunOptions run_options(const TrainArgs& a) {
+    const Word2VecArgs& w = word2vec_args();
+    RunOptions r;
+    Word2VecOptions& o = r.word2vec;
+    o.architecture = a.model == "cbow" || a.model == "fasttext-cbow" ? Word2VecArchitecture::cbow
+                                                                    : Word2VecArchitecture::skipgram;
+    if (a.dim) o.dim = *a.dim;
+    if (a.window) o.window = *a.window;
+    if (a.epochs) o.epochs = *a.epochs;
+    if (a.min_count) o.min_count = *a.min_count;
+    o.lr = a.lr;
+    o.negative = w.negative;
+    o.hierarchical_softmax = w.hs;
+    o.sample = w.sample;
+    o.threads = a.threads;
+    o.seed = a.seed;
+    o.cbow_mean = !w.cbow_sum;
+    o.shared_negatives = w.shared_negatives;
+    o.negative_power = w.negative_power;
+    o.checkpoint = checkpoint_options(a);
+    validate(o);
+    const FastTextArgs& f = fasttext_args();
+    if (is_fasttext(a.model)) {
+        FastTextOptions& ft = r.fasttext;
+        ft.word2vec = o;
+        if (f.minn) ft.minn = *f.minn;
+        if (f.maxn) ft.maxn = *f.maxn;
+        if (f.buckets) ft.buckets = *f.buckets;
+        if (f.gensim_input_scale) ft.gensim_input_scale = *f.gensim_input_scale;
+        ft.update_per_prediction = f.update_per_prediction;
+        validate(ft);
+    } else if (f.minn || f.maxn || f.buckets || !f.save_model.empty() || f.gensim_input_scale ||
+               f.update_per_prediction) {
+        throw invalid_options(
+            "--minn, --maxn, --buckets, --save-model, --gensim-input-scale and --update-per-prediction apply only to "
+            "--model fasttext|fasttext-cbow");
+    }
+    return r;
+}
+
+/// The settings a checkpoint of a run with these options holds: the library's word2vec_settings,
+/// and for fastText the n-gram settings that run_fasttext_engine (models/fasttext.hpp) appends.
+detail::Settings checkpoint_settings(const RunOptions& r, bool fasttext) {
+    if (!fasttext) return detail::word2vec_settings(r.word2vec, detail::engine_config(r.word2vec));
+    const FastTextOptions& ft = r.fasttext;
+    detail::Settings settings = detail::word2vec_settings(ft.word2vec, detail::fasttext_engine_config(ft));
+    // models/fasttext.hpp writes these inline, with no function of their own to call: keep in step.
+    settings.insert(settings.end(), {{"minn", std::to_string(ft.minn)},
+                                     {"maxn", std::to_string(ft.maxn)},
+                                     {"buckets", std::to_string(ft.buckets)},
+                                     {"gensim_input_scale", ft.gensim_input_scale ? "1" : "0"},
+                                     {"update_per_prediction", ft.update_per_prediction ? "1" : "0"}});
+    return settings;
+}
+
+/// A flag that sets a checkpoint setting, and how its value reads on the command line.
+struct SettingFlag {
+    enum Kind { integer, real, on, off };  // on: the flag sets the setting to 1; off: to 0 (--cbow-sum)
+    const char* flag;
+    const char* key;
+    Kind kind;
+    const char* absent = "";  ///< on, off: how the value without the flag reads
+};
+
+const SettingFlag kSettingFlags[] = {
+    {"--dim", "dim", SettingFlag::integer},
+    {"--window", "window", SettingFlag::integer},
+    {"--negative", "negative", SettingFlag::integer},
+    {"--hs", "hierarchical_softmax", SettingFlag::on, "no --hs"},
+    {"--sample", "sample", SettingFlag::real},
+    {"--min-count", "min_count", SettingFlag::integer},
+    {"--epochs", "epochs", SettingFlag::integer},
+    {"--lr", "lr", SettingFlag::real},
+    {"--cbow-sum", "cbow_mean", SettingFlag::off, "no --cbow-sum"},
+    {"--shared-negatives", "shared_negatives", SettingFlag::on, "--no-shared-negatives"},
+    {"--threads", "threads", SettingFlag::integer},
+    {"--seed", "seed", SettingFlag::integer},
+    {"--negative-power", "negative_power", SettingFlag::real},
+    {"--minn", "minn", SettingFlag::integer},
+    {"--maxn", "maxn", SettingFlag::integer},
+    {"--buckets", "buckets", SettingFlag::integer},
+    {"--gensim-input-scale", "gensim_input_scale", SettingFlag::on, "--no-gensim-input-scale"},
+    {"--update-per-prediction", "update_per_prediction", SettingFlag::on, "no --update-per-prediction"},
+};
+
+/// A setting's value as the flag would say it: reals in decimal (checkpoints hold them in hex).
+std::string flag_value(const SettingFlag& f, const std::string& setting) {
+    switch (f.kind) {
+    case SettingFlag::real: {
+        char* end = nullptr;
+        const double x = std::strtod(setting.c_str(), &end);
+        return setting.empty() || *end != '\0' ? setting : fmt::format("{}", x);
+    }
+    case SettingFlag::on:
+    case SettingFlag::off:
+        return (setting == "1") == (f.kind == SettingFlag::on) ? f.flag : f.absent;
+    case SettingFlag::integer:
+        break;
+    }
+    return setting;
+}
+
+/// The --model name of the run a checkpoint holds.
+std::string checkpoint_model(const Checkpoint<float>& header, const std::string& path) {
+    const bool cbow = header.setting("architecture", path) == "cbow";
+    if (header.model == "fasttext") return cbow ? "fasttext-cbow" : "fasttext";
+    return cbow ? "cbow" : "skipgram";
+}
+
+/// A resumed run keeps the options of its checkpoint: the flags that set one may be given (the
+/// same command line again) but only with the checkpoint's values; invalid_options names every
+/// flag that differs, with both values. The thread count is one of them: a resumed run uses the
+/// checkpoint's.
+void check_resume_flags(const TrainArgs& a, const Checkpoint<float>& header) {
+    // What a checkpoint does not hold, and so may be given anew (--model is compared below).
+    static const std::set<std::string> not_saved = {
+        "--model",  "--input",  "--output", "--format", "--save-vocab", "--save-model", "--checkpoint",
+        "--checkpoint-every", "--resume", "--quiet", "-q", "--stream", "--in-memory", "--temp-dir"};
+    const std::string model = checkpoint_model(header, a.resume);
+    std::vector<std::string> differences;
+    if (a.given.count("--model") > 0 && a.model != model) {
+        differences.push_back("--model: the checkpoint was trained with " + model + ", the command line says " +
+                              a.model);
+    }
+    const auto refuse = [&a, &differences] {
+        std::string message = a.resume + ": a resumed run keeps the checkpoint's options; leave these out or give its values:";
+        for (const std::string& d : differences) message += "\n  " + d;
+        return invalid_options(message);
+    };
+    // The flags of fastText against a Word2Vec run (or back) compare nothing.
+    if (!differences.empty() && is_fasttext(a.model) != is_fasttext(model)) throw refuse();
+    if (!is_fasttext(model) && !fasttext_args().save_model.empty()) {
+        throw invalid_options("--save-model: " + a.resume + " is a checkpoint of a word2vec run, not fastText");
+    }
+    for (const std::string& flag : a.given) {
+        const bool sets_a_setting = std::any_of(std::begin(kSettingFlags), std::end(kSettingFlags),
+                                                [&flag](const SettingFlag& f) { return flag == f.flag; });
+        if (!sets_a_setting && not_saved.count(flag) == 0) {
+            throw invalid_options(flag + " does not apply to --model " + model + ", the model of the checkpoint " +
+                                  a.resume);
+        }
+    }
+    TrainArgs fresh = a;
+    fresh.model = model;
+    const detail::Settings given = checkpoint_settings(run_options(fresh), is_fasttext(model));
+    for (const SettingFlag& f : kSettingFlags) {
+        if (a.given.count(f.flag) == 0) continue;
+        const std::string& saved = header.setting(f.key, a.resume);
+        const auto it = std::find_if(given.begin(), given.end(), [&f](const auto& s) { return s.first == f.key; });
+        if (it == given.end() || it->second == saved) continue;
+        std::string says = flag_value(f, it->second);
+        if (f.key == std::string("threads") && a.threads == 0) says = "0 (all " + says + " cores)";
+        differences.push_back(std::string(f.flag) + ": the checkpoint was trained with " + flag_value(f, saved) +
+                              ", the command line says " + says);
+    }
+    if (!differences.empty()) throw refuse();
+}
+
 /// --resume FILE: the options, vocabulary and state come from the checkpoint; the corpus is
 /// --input again, encoded with the checkpoint's vocabulary (in memory or streamed: the ids, and
 /// so the corpus fingerprint, are the same).
 void resume_run(const TrainArgs& a) {
     const StopOnSignals signals;
-    static const std::set<std::string> allowed = {
-        "--model",      "--input",            "--output", "--format", "--save-vocab", "--save-model", "--checkpoint",
-        "--checkpoint-every", "--resume", "--quiet",  "-q",           "--stream",     "--in-memory",  "--temp-dir"};
-    for (const std::string& flag : a.given) {
-        if (allowed.count(flag) == 0) {
-            throw invalid_options(flag + ": a resumed run takes its options from the checkpoint " + a.resume);
-        }
-    }
     const Checkpoint<float> header = read_checkpoint<float>(a.resume, /*header_only=*/true);
+    check_resume_flags(a, header);
     const bool fasttext = header.model == "fasttext";
-    if (a.given.count("--model") > 0 && is_fasttext(a.model) != fasttext) {
-        throw invalid_options("--model " + a.model + ": " + a.resume + " is a checkpoint of a " + header.model + " run");
-    }
-    if (!fasttext && !fasttext_args().save_model.empty()) {
-        throw invalid_options("--save-model: " + a.resume + " is a checkpoint of a word2vec run, not fastText");
-    }
     check_writable(a.output);
     check_writable(a.save_vocab);
     check_writable(fasttext_args().save_model);
@@ -180,41 +336,10 @@ void resume_run(const TrainArgs& a) {
 void run_word2vec(const TrainArgs& a) {
     if (!a.resume.empty()) return resume_run(a);
     const StopOnSignals signals;
-    const Word2VecArgs& w = word2vec_args();
-    Word2VecOptions o;
-    o.architecture = a.model == "cbow" || a.model == "fasttext-cbow" ? Word2VecArchitecture::cbow
-                                                                    : Word2VecArchitecture::skipgram;
-    if (a.dim) o.dim = *a.dim;
-    if (a.window) o.window = *a.window;
-    if (a.epochs) o.epochs = *a.epochs;
-    if (a.min_count) o.min_count = *a.min_count;
-    o.lr = a.lr;
-    o.negative = w.negative;
-    o.hierarchical_softmax = w.hs;
-    o.sample = w.sample;
-    o.threads = a.threads;
-    o.seed = a.seed;
-    o.cbow_mean = !w.cbow_sum;
-    o.shared_negatives = w.shared_negatives;
-    o.negative_power = w.negative_power;
-    o.checkpoint = checkpoint_options(a);
-    validate(o);
+    RunOptions options = run_options(a);
+    Word2VecOptions& o = options.word2vec;
+    FastTextOptions& ft = options.fasttext;
     const FastTextArgs& f = fasttext_args();
-    FastTextOptions ft;
-    if (is_fasttext(a.model)) {
-        ft.word2vec = o;
-        if (f.minn) ft.minn = *f.minn;
-        if (f.maxn) ft.maxn = *f.maxn;
-        if (f.buckets) ft.buckets = *f.buckets;
-        if (f.gensim_input_scale) ft.gensim_input_scale = *f.gensim_input_scale;
-        ft.update_per_prediction = f.update_per_prediction;
-        validate(ft);
-    } else if (f.minn || f.maxn || f.buckets || !f.save_model.empty() || f.gensim_input_scale ||
-               f.update_per_prediction) {
-        throw invalid_options(
-            "--minn, --maxn, --buckets, --save-model, --gensim-input-scale and --update-per-prediction apply only to "
-            "--model fasttext|fasttext-cbow");
-    }
     check_writable(a.output);
     check_writable(a.save_vocab);
     check_writable(f.save_model);
@@ -253,27 +378,37 @@ const RegisterTrainModel registration{TrainModel{
         cmd.add_flag("--hs", w.hs, "Word2Vec: hierarchical softmax (alone with --negative 0, or with it)");
         cmd.add_option("--sample", w.sample, "Word2Vec: subsampling threshold for frequent words (0: off)")
             ->capture_default_str();
-        cmd.add_flag("--cbow-sum", w.cbow_sum, "Word2Vec CBOW: sum the context vectors instead of averaging");
-        cmd.add_flag("--shared-negatives,!--no-shared-negatives", w.shared_negatives,
-                     "Skip-gram: one set of negatives per centre word, shared by its context words (default; "
-                     "--no-shared-negatives draws a set per pair as word2vec.c does)");
+        applies_to(cmd.add_flag("--cbow-sum", w.cbow_sum, "Word2Vec CBOW: sum the context vectors instead of averaging"),
+                   {"cbow", "fasttext-cbow"});
+        // fastText's composed inputs never share negatives; with --maxn 0 its inputs are plain words and do.
+        applies_to(cmd.add_flag("--shared-negatives,!--no-shared-negatives", w.shared_negatives,
+                                "Skip-gram: one set of negatives per centre word, shared by its context words (default; "
+                                "--no-shared-negatives draws a set per pair as word2vec.c does)"),
+                   {"skipgram", "fasttext"});
         cmd.add_option("--negative-power", w.negative_power,
                        "Word2Vec: draw negatives in proportion to count^this (default 0.75 as word2vec.c and gensim; "
                        "fasttext models 0.5, as fastText)");
         FastTextArgs& f = fasttext_args();
-        cmd.add_option("--minn", f.minn, "fastText: shortest character n-gram (default 3)");
-        cmd.add_option("--maxn", f.maxn, "fastText: longest character n-gram (default 6; 0: no n-grams)");
-        cmd.add_option("--buckets", f.buckets, "fastText: rows the n-grams hash into (default 2000000)");
-        cmd.add_option("--save-model", f.save_model,
-                       "fastText: also save the model (n-gram rows included) for `embedkit vectors` and `nn --model`");
-        cmd.add_flag_function(
-            "--gensim-input-scale,!--no-gensim-input-scale",
-            [&f](std::int64_t n) { f.gensim_input_scale = n > 0; },
-            "fastText skip-gram: train on the sum of the centre word's rows divided by its n-gram count, as gensim; "
-            "--no-gensim-input-scale (default) trains on their mean, as fastText");
-        cmd.add_flag("--update-per-prediction", f.update_per_prediction,
-                     "fastText skip-gram: compose the centre word's input and update its rows for every prediction "
-                     "(as fastText and gensim) instead of once per centre word");
+        const std::vector<std::string> fasttext = {"fasttext", "fasttext-cbow"};
+        applies_to(cmd.add_option("--minn", f.minn, "fastText: shortest character n-gram (default 3)"), fasttext);
+        applies_to(cmd.add_option("--maxn", f.maxn, "fastText: longest character n-gram (default 6; 0: no n-grams)"),
+                   fasttext);
+        applies_to(cmd.add_option("--buckets", f.buckets, "fastText: rows the n-grams hash into (default 2000000)"),
+                   fasttext);
+        applies_to(cmd.add_option("--save-model", f.save_model,
+                                  "fastText: also save the model (n-gram rows included) for `embedkit vectors` and "
+                                  "`nn --model`"),
+                   fasttext);
+        applies_to(cmd.add_flag_function(
+                       "--gensim-input-scale,!--no-gensim-input-scale",
+                       [&f](std::int64_t n) { f.gensim_input_scale = n > 0; },
+                       "fastText skip-gram: train on the sum of the centre word's rows divided by its n-gram count, "
+                       "as gensim; --no-gensim-input-scale (default) trains on their mean, as fastText"),
+                   {"fasttext"});
+        applies_to(cmd.add_flag("--update-per-prediction", f.update_per_prediction,
+                                "fastText skip-gram: compose the centre word's input and update its rows for every "
+                                "prediction (as fastText and gensim) instead of once per centre word"),
+                   {"fasttext"});
     },
     run_word2vec,
     /*checkpoints=*/true,

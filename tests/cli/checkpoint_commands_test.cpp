@@ -92,11 +92,39 @@ TEST_CASE("embedkit train --checkpoint: SIGINT and SIGTERM save the state, --res
         CHECK_FALSE(fs::exists(out));
         CHECK(temp.entries().empty());
 
-        // Options cannot change on resume; the corpus cannot either.
-        const auto changed = run_cli("train --resume " + shell_quote(ckpt) + " --input " +
-                                     shell_quote(dir.file("corpus.txt")) + " --output " + shell_quote(out) + " --dim 8");
+        // Options cannot change on resume: each flag that differs from the checkpoint is named with
+        // both values (equal ones, --epochs 4 here, are accepted); the corpus cannot change either.
+        const std::string resume = "train --resume " + shell_quote(ckpt) + " --input " +
+                                   shell_quote(dir.file("corpus.txt")) + " --output " + shell_quote(out);
+        const auto changed = run_cli(resume + " --dim 8 --epochs 4");
+        INFO(changed.out);
         CHECK(changed.status == 1);
-        CHECK_THAT(changed.out, Catch::Contains("--dim: a resumed run takes its options from the checkpoint"));
+        CHECK_THAT(changed.out, Catch::Contains("--dim: the checkpoint was trained with 24, the command line says 8"));
+        CHECK_THAT(changed.out, !Catch::Contains("--epochs"));
+        const auto two = run_cli(resume + " --sample 1e-4 --threads 2 --seed 3");
+        INFO(two.out);
+        CHECK(two.status == 1);
+        CHECK_THAT(two.out,
+                   Catch::Contains("--sample: the checkpoint was trained with 0.001, the command line says 0.0001"));
+        CHECK_THAT(two.out, Catch::Contains("--threads: the checkpoint was trained with 1, the command line says 2"));
+        CHECK_THAT(two.out, !Catch::Contains("--seed"));
+        const auto other_model = run_cli(resume + (model == "fasttext" ? " --model fasttext-cbow --buckets 100"
+                                                                         : " --model cbow --negative 3 --hs"));
+        INFO(other_model.out);
+        CHECK(other_model.status == 1);
+        CHECK_THAT(other_model.out, Catch::Contains("--model: the checkpoint was trained with " + model +
+                                                    ", the command line says " +
+                                                    (model == "fasttext" ? "fasttext-cbow" : "cbow")));
+        if (model == "fasttext") {
+            CHECK_THAT(other_model.out,
+                       Catch::Contains("--buckets: the checkpoint was trained with 20000, the command line says 100"));
+        } else {
+            CHECK_THAT(other_model.out, Catch::Contains("--negative: the checkpoint was trained with 5, the command line says 3"));
+            CHECK_THAT(other_model.out, Catch::Contains("--hs: the checkpoint was trained with no --hs, the command line says --hs"));
+        }
+        const auto not_word2vec = run_cli(resume + " --x-max 10");
+        CHECK(not_word2vec.status == 1);
+        CHECK_THAT(not_word2vec.out, Catch::Contains("--x-max does not apply to --model " + model));
         std::ofstream(dir.file("other.txt")) << file_bytes(dir.file("corpus.txt")).substr(0, 100000);
         const auto other = run_cli("train --resume " + shell_quote(ckpt) + " --input " + shell_quote(dir.file("other.txt")) +
                                    " --output " + shell_quote(out));
@@ -104,8 +132,9 @@ TEST_CASE("embedkit train --checkpoint: SIGINT and SIGTERM save the state, --res
         CHECK_THAT(other.out, Catch::Contains("not the one this run was checkpointed on"));
         CHECK_FALSE(fs::exists(out));
 
-        const auto last = run_cli("train --resume " + shell_quote(ckpt) + " --input " +
-                                  shell_quote(dir.file("corpus.txt")) + " --output " + shell_quote(out) + " -q --stream");
+        // The first run's command line again, with --resume: its options are the checkpoint's.
+        const auto last = run_cli(common + " --checkpoint " + shell_quote(ckpt) + " --output " + shell_quote(out) +
+                                  " --resume " + shell_quote(ckpt) + " -q --stream");
         INFO(last.out);
         REQUIRE(last.status == 0);
         CHECK(file_bytes(out) == file_bytes(dir.file("reference.vec")));
