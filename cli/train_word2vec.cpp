@@ -4,6 +4,7 @@
 
 #include "input_file.hpp"
 #include "progress_printer.hpp"
+#include "setting_flags.hpp"
 #include "stop_signals.hpp"
 #include "train_command.hpp"
 #include "training_corpus.hpp"
@@ -174,50 +175,10 @@ RunOptions run_options(const TrainArgs& a) {
     return r;
 }
 
-/// The settings a checkpoint of a run with these options holds: the library's word2vec_settings,
-/// and for fastText the n-gram settings that run_fasttext_engine (models/fasttext.hpp) appends.
-detail::Settings checkpoint_settings(const RunOptions& r, bool fasttext) {
-    if (!fasttext) return detail::word2vec_settings(r.word2vec, detail::engine_config(r.word2vec));
-    const FastTextOptions& ft = r.fasttext;
-    detail::Settings settings = detail::word2vec_settings(ft.word2vec, detail::fasttext_engine_config(ft));
-    // models/fasttext.hpp writes these inline, with no function of their own to call: keep in step.
-    settings.insert(settings.end(), {{"minn", std::to_string(ft.minn)},
-                                     {"maxn", std::to_string(ft.maxn)},
-                                     {"buckets", std::to_string(ft.buckets)},
-                                     {"gensim_input_scale", ft.gensim_input_scale ? "1" : "0"},
-                                     {"update_per_prediction", ft.update_per_prediction ? "1" : "0"}});
-    return settings;
+/// The settings a checkpoint of a run with these options holds (the library's own lists).
+Settings checkpoint_settings(const RunOptions& r, bool fasttext) {
+    return fasttext ? detail::fasttext_settings(r.fasttext) : detail::word2vec_settings(r.word2vec);
 }
-
-/// A flag that sets a checkpoint setting, and how its value reads on the command line.
-struct SettingFlag {
-    enum Kind { integer, real, on, off };  // on: the flag sets the setting to 1; off: to 0 (--cbow-sum)
-    const char* flag;
-    const char* key;
-    Kind kind;
-    const char* absent = "";  ///< on, off: how the value without the flag reads
-};
-
-const SettingFlag kSettingFlags[] = {
-    {"--dim", "dim", SettingFlag::integer},
-    {"--window", "window", SettingFlag::integer},
-    {"--negative", "negative", SettingFlag::integer},
-    {"--hs", "hierarchical_softmax", SettingFlag::on, "no --hs"},
-    {"--sample", "sample", SettingFlag::real},
-    {"--min-count", "min_count", SettingFlag::integer},
-    {"--epochs", "epochs", SettingFlag::integer},
-    {"--lr", "lr", SettingFlag::real},
-    {"--cbow-sum", "cbow_mean", SettingFlag::off, "no --cbow-sum"},
-    {"--shared-negatives", "shared_negatives", SettingFlag::on, "--no-shared-negatives"},
-    {"--threads", "threads", SettingFlag::integer},
-    {"--seed", "seed", SettingFlag::integer},
-    {"--negative-power", "negative_power", SettingFlag::real},
-    {"--minn", "minn", SettingFlag::integer},
-    {"--maxn", "maxn", SettingFlag::integer},
-    {"--buckets", "buckets", SettingFlag::integer},
-    {"--gensim-input-scale", "gensim_input_scale", SettingFlag::on, "--no-gensim-input-scale"},
-    {"--update-per-prediction", "update_per_prediction", SettingFlag::on, "no --update-per-prediction"},
-};
 
 /// A setting's value as the flag would say it: reals in decimal (checkpoints hold them in hex).
 std::string flag_value(const SettingFlag& f, const std::string& setting) {
@@ -278,7 +239,7 @@ void check_resume_flags(const TrainArgs& a, const Checkpoint<float>& header) {
     }
     TrainArgs fresh = a;
     fresh.model = model;
-    const detail::Settings given = checkpoint_settings(run_options(fresh), is_fasttext(model));
+    const Settings given = checkpoint_settings(run_options(fresh), is_fasttext(model));
     for (const SettingFlag& f : kSettingFlags) {
         if (a.given.count(f.flag) == 0) continue;
         const std::string& saved = header.setting(f.key, a.resume);
