@@ -17,6 +17,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/build_flavour.hpp"
 #include "support/sha256.hpp"
 #include "support/zipf_corpus.hpp"
 
@@ -31,25 +32,7 @@ using namespace embedkit;
 
 namespace {
 
-/// Which arithmetic this build does: the row kernels chosen at compile time, and the compiler
-/// (which decides where a * b + c becomes one fused instruction).
-std::string build_flavour() {
-    std::string kernels;
-#if defined(__AVX512F__)
-    kernels = "avx512";
-#elif defined(__AVX2__) && defined(__FMA__)
-    kernels = "avx2-fma";
-#else
-    kernels = "portable";
-#endif
-#if defined(__clang__)
-    return kernels + "/clang";
-#elif defined(__GNUC__)
-    return kernels + "/gcc";
-#else
-    return kernels + "/other";
-#endif
-}
+using testing::build_flavour;
 
 const std::pair<Vocab, Corpus>& golden_corpus() {
     static const std::pair<Vocab, Corpus> data = testing::zipf_corpus(/*seed=*/17, /*words=*/300, /*tokens=*/30000,
