@@ -8,6 +8,7 @@ own evaluation (analogy accuracy on questions-words, top 30,000 words; WS353 Spe
 Needs: build/bin/embedkit (Release build), /usr/bin/time, fasttext and python3-gensim from Debian
 (with libopenblas0-pthread). Run with Debian's python: /usr/bin/python3 benchmarks/word2vec_vs_references.py
   --corpus text8-prefix|gutenberg100m|PATH  [--models skipgram,cbow] [--tools embedkit,gensim,fasttext]
+  [--baseline OLD/bin/embedkit --tools embedkit,baseline,gensim]  (before/after a change, in one run)
 
 --subwords compares the fastText subword models instead: `embedkit train --model fasttext|fasttext-cbow
 --minn 3 --maxn 6 --buckets 2000000`, `fasttext skipgram|cbow -minn 3 -maxn 6 -bucket 2000000` and gensim's
@@ -103,6 +104,8 @@ def main():
     ap.add_argument("--subwords", action="store_true", help="fastText subword models (minn 3, maxn 6, 2M buckets)")
     ap.add_argument("--json", help="also write the rows to this file")
     ap.add_argument("--embedkit", default=EMBEDKIT, help="the embedkit binary (default: build/bin/embedkit)")
+    ap.add_argument("--baseline", help="another embedkit binary (an earlier build) run as tool 'baseline' "
+                    "with the same settings, so before/after ratios come from one run; add baseline to --tools")
     args = ap.parse_args()
     EMBEDKIT = args.embedkit
     os.makedirs(args.workdir, exist_ok=True)
@@ -116,9 +119,11 @@ def main():
         for tool in args.tools.split(","):
             stem = os.path.join(args.workdir, f"{tool}-{model}{'-sub' if args.subwords else ''}")
             vec = stem + ".vec"
-            if tool == "embedkit":
+            if tool in ("embedkit", "baseline"):
+                if tool == "baseline" and not args.baseline:
+                    sys.exit("--tools baseline needs --baseline PATH")
                 name = ("fasttext" if sg else "fasttext-cbow") if args.subwords else model
-                cmd = [EMBEDKIT, "train", "--model", name, "--input", corpus, "--output", vec,
+                cmd = [EMBEDKIT if tool == "embedkit" else args.baseline, "train", "--model", name, "--input", corpus, "--output", vec,
                        "--dim", "100", "--window", "5", "--negative", "5", "--sample", "1e-4",
                        "--min-count", "5", "--epochs", "5", "--lr", lr, "--threads", t]
                 if args.subwords:
@@ -177,6 +182,9 @@ def print_speed_checks(rows, subwords):
         speedup = gensim["seconds"] / ours["seconds"]
         name = "subword skip-gram" if subwords else model
         lines.append(f"- {name}: {speedup:.2f}x gensim's speed (target {target}x): {'ok' if speedup >= target else 'FAIL'}")
+        if "baseline" in by_tool:
+            lines.append(f"  baseline build: {gensim['seconds'] / by_tool['baseline']['seconds']:.2f}x gensim's speed; "
+                         f"this build takes {ours['seconds'] / by_tool['baseline']['seconds']:.2f}x the baseline's time")
         refs = [by_tool[t] for t in ("gensim", "fasttext") if t in by_tool]
         for label, score in (("analogy", lambda r: 100 * r["analogies"]["overall"]["accuracy"]),
                              ("WS353 x100", lambda r: 100 * r["similarity"]["spearman"])):

@@ -45,7 +45,12 @@ public:
 
     bool operator()(const TrainingProgress& p) {
         if (quiet_) return true;
-        const double eta = p.fraction > 0 ? p.elapsed_seconds * (1.0 - p.fraction) / p.fraction : -1.0;
+        // The runtime's ETA counts only this run's pace (right for a resumed run); trainers
+        // that do not set it get one from the fraction.
+        const double eta = p.eta_seconds > 0   ? p.eta_seconds
+                           : p.fraction >= 1.0 ? 0.0
+                           : p.fraction > 0    ? p.elapsed_seconds * (1.0 - p.fraction) / p.fraction
+                                               : -1.0;
         std::string line = fmt::format("{}: {:5.1f}%", stage_, 100.0 * p.fraction);
         if (!style_.rate.empty()) line += fmt::format("  {}: {:>7}", style_.rate, format_rate(p.words_per_sec_per_thread));
         if (style_.learning_rate) line += fmt::format("  lr: {:.6f}", p.learning_rate);
