@@ -64,7 +64,7 @@ TEST_CASE("the GloVe cell gradient matches finite differences", "[glove]") {
         }
         const double log_x = std::log(1 + 20 * rng.uniform());
         const double weight = glove_weight(std::exp(log_x), 10, 0.75);
-        const double cost = detail::glove_cell_gradient<double>(w.data(), c.data(), dim, log_x, weight, gw.data(), gc.data());
+        const double cost = updates::glove_cell_gradient<double>(w.data(), c.data(), dim, log_x, weight, gw.data(), gc.data());
         auto f = [&](const std::vector<double>& a, const std::vector<double>& b) {
             double diff = a[dim] + b[dim] - log_x;
             for (int k = 0; k < dim; ++k) diff += a[k] * b[k];
@@ -204,7 +204,8 @@ TEST_CASE("GloVe reports divergence, honours cancellation and checks its options
     };
     CHECK_THROWS_AS(train_glove(m, o), cancelled);
 
-    // One report at least per epoch, the last with fraction 1 and the final cost.
+    // One report at least per epoch, each with the cost since the one before, the last with
+    // fraction 1 and the mean cost of the run (the epochs train as many cells each).
     std::vector<TrainingProgress> reports;
     o.progress_interval = 1e9;
     o.progress = [&](const TrainingProgress& p) {
@@ -214,8 +215,13 @@ TEST_CASE("GloVe reports divergence, honours cancellation and checks its options
     const GloveModel<float> model = train_glove(m, o);
     REQUIRE(reports.size() == 3);
     CHECK(reports.back().fraction == 1.0);
-    CHECK(reports.back().loss == Approx(model.epoch_cost.back()));
+    CHECK(reports[0].loss == Approx(model.epoch_cost[0]));
+    CHECK(reports[1].loss == Approx(model.epoch_cost[1]));
+    CHECK(reports.back().loss ==
+          Approx((model.epoch_cost[0] + model.epoch_cost[1] + model.epoch_cost[2]) / 3));
     CHECK(reports[1].epoch == 1);
+    CHECK(reports[0].fraction == Approx(1.0 / 3));
+    CHECK(reports[0].tokens_processed == m.nonzeros());
 
     GloveOptions bad;
     bad.x_max = -1;

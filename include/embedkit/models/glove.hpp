@@ -4,22 +4,21 @@
 // the logarithm of global co-occurrence counts, with AdaGrad and lock-free (Hogwild) threads.
 
 #include "embedkit/core/embedding.hpp"
-#include "embedkit/train/training_progress.hpp"
 #include "embedkit/core/word_vectors.hpp"
-#include "embedkit/detail/hogwild.hpp"
 #include "embedkit/detail/parallel.hpp"
-#include "embedkit/detail/prefetch.hpp"
 #include "embedkit/detail/parallel_shuffle.hpp"
-#include "embedkit/train/progress_clock.hpp"
 #include "embedkit/detail/rng.hpp"
 #include "embedkit/errors.hpp"
 #include "embedkit/models/cooccurrence.hpp"
 #include "embedkit/text/corpus.hpp"
 #include "embedkit/text/vocab.hpp"
+#include "embedkit/train/executor.hpp"
+#include "embedkit/train/training_progress.hpp"
+#include "embedkit/train/training_run.hpp"
 #include "embedkit/types.hpp"
+#include "embedkit/updates/glove_cell.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -44,7 +43,9 @@ struct GloveOptions {
     /// How train_glove(vocab, corpus, ...) counts: window 10, 1/d weighting, memory cap, spill
     /// directory, its own threads and progress callback.
     CooccurrenceOptions cooccurrence;
-    ProgressCallback progress;       ///< optional; loss = the epoch's cost so far; may cancel
+    /// Optional; may cancel. loss = the mean cost of the directed cells trained since the previous
+    /// report (the final report: of the whole run); tokens_processed counts directed cells.
+    ProgressCallback progress;
     double progress_interval = 1.0;  ///< seconds between progress reports (plus one per epoch)
 };
 
@@ -94,76 +95,62 @@ struct GloveModel {
 
 namespace detail {
 
-/// The half cost of one directed cell and its gradient: with rows w = (word vector, word bias)
-/// and c = (context vector, context bias) of dim + 1 values and diff = w.c + b + b~ - log X, the
-/// cost is weight * diff^2 / 2; grad_w = weight diff (c, 1) and grad_c = weight diff (w, 1).
-/// Returns the cost.
-template <class S>
-S glove_cell_gradient(const S* w, const S* c, int dim, S log_x, S weight, S* grad_w, S* grad_c) noexcept {
-    const S diff = ConstRowMap<S>(w, dim).dot(ConstRowMap<S>(c, dim)) + w[dim] + c[dim] - log_x;
-    const S fdiff = weight * diff;
-    RowMap<S>(grad_w, dim) = fdiff * ConstRowMap<S>(c, dim);
-    RowMap<S>(grad_c, dim) = fdiff * ConstRowMap<S>(w, dim);
-    grad_w[dim] = fdiff;
-    grad_c[dim] = fdiff;
-    return S(0.5) * fdiff * diff;
-}
-
-/// One stored cell as the trainer reads it: both words, log X and f(X).
-struct GloveCell {
-    std::uint32_t row;
-    std::uint32_t col;
-    float log_x;
-    float weight;
-};
-
-/// The training loop: epochs of a fresh seeded shuffle, then Hogwild threads over the cells.
-/// Each word has one row per side (word, context) holding its vector, its bias and their AdaGrad
+/// The training loop: epochs of a fresh seeded shuffle, then Hogwild workers over the cells, each
+/// taking a contiguous part of the shuffled cells (updates::glove_cell is the rule). Each word
+/// has one row per side (word, context) holding its vector, its bias and their AdaGrad
 /// accumulators (which start at 1, as glove.c's), padded to whole cache lines: an update touches
-/// two contiguous rows, which the loop prefetches a few cells ahead.
+/// two contiguous rows, which the loop prefetches a few cells ahead. The run's work is the
+/// directed cells trained; its rate is constant (AdaGrad adapts it per weight).
 template <class S>
 class GloveTrainer {
 public:
     GloveTrainer(const CooccurrenceMatrix& matrix, const GloveOptions& options)
-        : matrix_(matrix), options_(options), threads_(resolve_threads(options.threads)), dim_(options.dim),
-          acc_(dim_ + 1), stride_((2 * (dim_ + 1) + 15) / 16 * 16), clock_(options.progress_interval) {}
+        : matrix_(matrix), options_(options), executor_(options.threads), dim_(options.dim), acc_(dim_ + 1),
+          stride_((2 * (dim_ + 1) + 15) / 16 * 16) {}
 
     GloveModel<S> run() {
-        const auto rows = static_cast<Eigen::Index>(matrix_.rows());
+        const unsigned workers = executor_.workers();
         word_ = initial_rows(1);
         context_ = initial_rows(2);
         prepare_cells();
-        std::vector<GloveCell> order(cells_.size());
-        states_ = std::vector<ThreadState>(threads_);
-        clock_.restart();
+        const updates::GloveLayers<S> layers{&word_, &context_, dim_, acc_};
+        std::vector<updates::GloveCell> order(cells_.size());
+        std::vector<WorkerTotals> totals(workers);
+        TrainingRun run(run_options());
         GloveModel<S> model;
         for (int epoch = 0; epoch < options_.epochs; ++epoch) {
-            epoch_ = epoch;
-            parallel_shuffle(cells_.data(), order.data(), order.size(), stream_seed(options_.seed, 100 + epoch), threads_);
-            epoch_done_.store(0);
-            for (auto& s : states_) {
-                s.cost.store(0.0);
-                s.updates.store(0);
-            }
-            run_threads(threads_, [&](unsigned t) {
+            parallel_shuffle(cells_.data(), order.data(), order.size(), stream_seed(options_.seed, 100 + epoch), workers);
+            executor_.run([&](unsigned t) {
+                run.set_epoch(t, epoch);
                 const std::size_t n = order.size();
-                train_range(t, order.data() + n * t / threads_, n * (t + 1) / threads_ - n * t / threads_);
+                train_range(run, t, layers, order.data() + n * t / workers, n * (t + 1) / workers - n * t / workers,
+                            totals[t]);
             });
-            const double cost = epoch_cost();
-            if (diverged_.load() || !std::isfinite(cost)) diverge(epoch);
-            if (stop_.load()) throw cancelled("GloVe training cancelled by the progress callback");
+            if (run.stopping()) break;
+            double cost = 0;
+            std::uint64_t updates = 0;
+            for (WorkerTotals& w : totals) {
+                cost += w.epoch_cost;
+                updates += w.epoch_updates;
+                w.cost_before += w.epoch_cost;
+                w.updates_before += w.epoch_updates;
+            }
+            cost = updates > 0 ? cost / static_cast<double>(updates) : 0.0;
+            if (!std::isfinite(cost)) {
+                run.diverge();
+                break;
+            }
             model.epoch_cost.push_back(cost);
-            report(static_cast<double>(epoch + 1) / options_.epochs, /*forced=*/true);
-            if (stop_.load() && epoch + 1 < options_.epochs) throw cancelled("GloVe training cancelled by the progress callback");
+            // A report at the end of every epoch; finish() makes the last one.
+            if (epoch + 1 < options_.epochs && !run.report_now(run.learning_rate(run.processed()))) break;
         }
-        if (!word_.leftCols(dim_ + 1).allFinite() || !context_.leftCols(dim_ + 1).allFinite()) diverge(options_.epochs - 1);
+        run.finish(run.stopping() || (word_.leftCols(dim_ + 1).allFinite() && context_.leftCols(dim_ + 1).allFinite()));
         model.vocab = matrix_.vocab();
         model.options = options_;
         model.word = word_.leftCols(dim_);
         model.context = context_.leftCols(dim_);
         model.word_bias = word_.col(dim_);
         model.context_bias = context_.col(dim_);
-        (void)rows;
         return model;
     }
 
@@ -171,10 +158,24 @@ private:
     static constexpr std::size_t kSyncCells = 1 << 12;
     static constexpr std::size_t kPrefetchAhead = 6;
 
-    struct alignas(64) ThreadState {
-        std::atomic<double> cost{0.0};
-        std::atomic<std::uint64_t> updates{0};
+    // A worker's cost sums: this epoch's, and those of the epochs before (the run's loss).
+    struct WorkerTotals {
+        double epoch_cost = 0;
+        std::uint64_t epoch_updates = 0;
+        double cost_before = 0;
+        std::uint64_t updates_before = 0;
     };
+
+    TrainingRunOptions run_options() const {
+        TrainingRunOptions o;
+        o.total_work = matrix_.nonzeros() * static_cast<std::uint64_t>(options_.epochs);
+        o.schedule = {options_.lr, 1.0, static_cast<double>(std::max<std::uint64_t>(1, o.total_work))};
+        o.workers = executor_.workers();
+        o.progress = options_.progress;
+        o.progress_interval = options_.progress_interval;
+        o.name = "GloVe training";
+        return o;
+    }
 
     // Vectors and biases uniform in +-0.5/dim (glove.c), row i from its own random stream (so the
     // start never depends on the thread count); accumulators 1.
@@ -182,7 +183,7 @@ private:
         const auto rows = static_cast<Eigen::Index>(matrix_.rows());
         EmbeddingOptions init;
         init.init = Init::uniform_word2vec;  // +-0.5/(dim+1) for dim+1 columns
-        init.threads = threads_;
+        init.threads = executor_.workers();
         init.seed = stream_seed(options_.seed, table);
         const Embedding<S> start(rows, dim_ + 1, init);
         RowMatrix<S> m = RowMatrix<S>::Zero(rows, stride_);
@@ -194,8 +195,7 @@ private:
     void prepare_cells() {
         const auto& entries = matrix_.entries();
         cells_.resize(entries.size());
-        directed_cells_ = matrix_.nonzeros();
-        parallel_for(entries.size(), threads_, [&](std::size_t begin, std::size_t end, unsigned) {
+        parallel_for(entries.size(), executor_.workers(), [&](std::size_t begin, std::size_t end, unsigned) {
             for (std::size_t k = begin; k < end; ++k) {
                 const CooccurrenceEntry& e = entries[k];
                 const auto x = static_cast<double>(e.value);
@@ -206,116 +206,35 @@ private:
         });
     }
 
-    void prefetch(const GloveCell& cell) const noexcept {
-        prefetch_row(word_.row(cell.row).data(), stride_);
-        prefetch_row(context_.row(cell.col).data(), stride_);
-        if (cell.row != cell.col) {
-            prefetch_row(word_.row(cell.col).data(), stride_);
-            prefetch_row(context_.row(cell.row).data(), stride_);
-        }
-    }
-
-    void train_range(unsigned t, const GloveCell* cells, std::size_t n) {
-        // Copies of the two rows, then their gradients.
-        std::vector<S> scratch(4 * static_cast<std::size_t>(dim_ + 1));
-        S* w = scratch.data();
-        S* c = w + 2 * (dim_ + 1);
-        const S lr = static_cast<S>(options_.lr);
-        double cost = 0;
-        std::uint64_t updates = 0;
-        for (std::size_t k = 0; k < std::min(n, kPrefetchAhead); ++k) prefetch(cells[k]);
-        for (std::size_t k = 0; k < n; ++k) {
-            if (k + kPrefetchAhead < n) prefetch(cells[k + kPrefetchAhead]);
-            const GloveCell& cell = cells[k];
-            cost += step(cell.row, cell.col, cell.log_x, cell.weight, lr, w, c);
-            ++updates;
-            if (cell.row != cell.col) {
-                cost += step(cell.col, cell.row, cell.log_x, cell.weight, lr, w, c);
-                ++updates;
-            }
+    // Worker t's part of an epoch: n cells, a sync with the run every kSyncCells of them.
+    static void train_range(TrainingRun& run, unsigned t, const updates::GloveLayers<S>& layers,
+                            const updates::GloveCell* cells, std::size_t n, WorkerTotals& totals) {
+        updates::GloveWorkspace<S> ws(layers.dim);
+        S lr = static_cast<S>(run.learning_rate(run.processed()));
+        std::uint64_t synced = 0;
+        bool keep_going = true;
+        for (std::size_t k = 0; k < std::min(n, kPrefetchAhead); ++k) updates::prefetch_glove_cell(layers, cells[k]);
+        for (std::size_t k = 0; k < n && keep_going; ++k) {
+            if (k + kPrefetchAhead < n) updates::prefetch_glove_cell(layers, cells[k + kPrefetchAhead]);
+            updates::glove_cell(layers, ws, cells[k], lr);
             if ((k + 1) % kSyncCells == 0 || k + 1 == n) {
-                states_[t].cost.store(cost, std::memory_order_relaxed);
-                states_[t].updates.store(updates, std::memory_order_relaxed);
-                const std::uint64_t synced = (k + 1) % kSyncCells == 0 ? kSyncCells : (k + 1) % kSyncCells;
-                epoch_done_.fetch_add(synced, std::memory_order_relaxed);
-                if (!std::isfinite(cost)) {
-                    diverged_.store(true);
-                    stop_.store(true);
-                }
-                if (t == 0) {
-                    const double fraction = (epoch_ + static_cast<double>(epoch_done_.load(std::memory_order_relaxed)) /
-                                                          static_cast<double>(std::max<std::size_t>(1, cells_.size()))) /
-                                            options_.epochs;
-                    report(std::min(1.0, fraction), false);
-                }
-                if (stop_.load(std::memory_order_relaxed)) return;
+                lr = static_cast<S>(run.sync(t, ws.updates - synced, totals.cost_before + ws.cost,
+                                             totals.updates_before + ws.updates, keep_going));
+                synced = ws.updates;
             }
         }
-    }
-
-    // One directed cell (word i, context j): returns f(X) diff^2 / 2 and updates both rows.
-    S step(std::uint32_t i, std::uint32_t j, float log_x, float weight, S lr, S* w, S* c) {
-        const int n = dim_ + 1;
-        S* word = word_.row(i).data();
-        S* context = context_.row(j).data();
-        S* grad_w = w + n;
-        S* grad_c = c + n;
-        hogwild_copy<S>(word, w, n);
-        hogwild_copy<S>(context, c, n);
-        const S cost = glove_cell_gradient<S>(w, c, dim_, static_cast<S>(log_x), static_cast<S>(weight), grad_w, grad_c);
-        // The vectors step by lr * gradient; the biases by the gradient alone (as glove.c).
-        RowMap<S>(grad_w, dim_) *= lr;
-        RowMap<S>(grad_c, dim_) *= lr;
-        hogwild_adagrad_step<S>(grad_w, word, word + acc_, n);
-        hogwild_adagrad_step<S>(grad_c, context, context + acc_, n);
-        return cost;
-    }
-
-    [[nodiscard]] double epoch_cost() const {
-        double cost = 0;
-        std::uint64_t updates = 0;
-        for (const auto& s : states_) {
-            cost += s.cost.load();
-            updates += s.updates.load();
-        }
-        return updates > 0 ? cost / static_cast<double>(updates) : 0.0;
-    }
-
-    void report(double fraction, bool forced) {
-        TrainingProgress p;
-        if (!options_.progress || !clock_.due(forced, p)) return;
-        p.fraction = fraction;
-        p.epoch = epoch_;
-        p.tokens_processed = static_cast<std::uint64_t>(fraction * static_cast<double>(directed_cells_) * options_.epochs + 0.5);
-        if (p.elapsed_seconds > 0) {
-            p.words_per_sec_per_thread = static_cast<double>(p.tokens_processed) / p.elapsed_seconds / threads_;
-        }
-        p.learning_rate = options_.lr;
-        p.loss = epoch_cost();
-        if (!options_.progress(p) && fraction < 1.0) stop_.store(true);
-    }
-
-    [[noreturn]] void diverge(int epoch) const {
-        throw numeric_error("GloVe training diverged in epoch " + std::to_string(epoch + 1) +
-                            ": the cost became NaN or Inf (learning rate " + std::to_string(options_.lr) +
-                            " is too high; try a lower one)");
+        totals.epoch_cost = ws.cost;
+        totals.epoch_updates = ws.updates;
     }
 
     const CooccurrenceMatrix& matrix_;
     GloveOptions options_;
-    unsigned threads_;
+    ThreadExecutor executor_;
     int dim_;
     int acc_;     // column of the first accumulator in a row
     int stride_;  // columns of a row: vector, bias, their accumulators, padding to 64 bytes
     RowMatrix<S> word_, context_;
-    std::vector<GloveCell> cells_;
-    std::uint64_t directed_cells_ = 0;
-    std::vector<ThreadState> states_;
-    std::atomic<std::uint64_t> epoch_done_{0};
-    std::atomic<bool> stop_{false};
-    std::atomic<bool> diverged_{false};
-    int epoch_ = 0;
-    ProgressClock clock_;
+    std::vector<updates::GloveCell> cells_;
 };
 
 }  // namespace detail
