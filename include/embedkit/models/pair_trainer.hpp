@@ -1,31 +1,31 @@
 #pragma once
 
+// Embeddings learnt from (anchor, positive) pairs with a contrastive loss: the options, the model,
+// and the training loop on the shared runtime (train/); the batch update is updates/pair_batch.hpp.
+
 #include "embedkit/core/alias_sampler.hpp"
 #include "embedkit/core/embedding.hpp"
-#include "embedkit/core/sparse_optimizer.hpp"
-#include "embedkit/train/training_progress.hpp"
 #include "embedkit/core/word_vectors.hpp"
-#include "embedkit/detail/hogwild.hpp"
-#include "embedkit/detail/parallel.hpp"
 #include "embedkit/detail/rng.hpp"
 #include "embedkit/errors.hpp"
 #include "embedkit/losses/infonce.hpp"
-#include "embedkit/losses/logistic.hpp"
 #include "embedkit/losses/mnrl.hpp"
 #include "embedkit/losses/nt_xent.hpp"
 #include "embedkit/losses/triplet.hpp"
 #include "embedkit/text/pair_set.hpp"
+#include "embedkit/train/executor.hpp"
+#include "embedkit/train/training_progress.hpp"
+#include "embedkit/train/training_run.hpp"
 #include "embedkit/types.hpp"
+#include "embedkit/updates/pair_batch.hpp"
 
 #include <Eigen/Core>
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <numeric>
 #include <optional>
 #include <string>
@@ -194,188 +194,163 @@ struct PairModel {
 
 namespace detail {
 
-/// Per-thread statistics, read by the reporting thread while the others write them.
-struct alignas(64) PairThreadStats {
-    std::atomic<double> loss_sum{0.0};
-    std::atomic<std::uint64_t> pairs{0};
-};
-
-/// One thread's workspace: ids and rows of the current batch, and the update buffers.
+/// The loss the options choose, scoring the batch gathered in `w`.
 template <class S>
-struct PairWorkspace {
-    std::vector<TokenId> anchor_ids, positive_ids, negative_ids;
-    RowMatrix<S> anchors, positives, negatives;
-    RowMatrix<S> no_negatives;  ///< 0 x dim
-    std::vector<TokenId> anchor_labels, positive_labels;
-    std::vector<std::int64_t> keys;                             ///< mining: the table row of each batch row
-    std::vector<std::pair<std::int64_t, std::int64_t>> links;  ///< mining: (key, key) of every pair, both ways
-    struct Entry {
-        TokenId id;
-        std::uint32_t order;
-        const S* grad;
-    };
-    std::vector<Entry> updates[2];
-    RowVector<S> sum;
-    RowMatrix<S> stacked;
-    // One reusable result per loss, so that a batch allocates nothing once shapes repeat.
-    InfoNceResult<S> infonce;
-    NtXentResult<S> nt_xent;
-    TripletResult<S> triplet;
-    BatchTripletResult<S> mined;
-    LogisticResult<S> logistic;
-};
-
-/// Copies the shared rows `ids` of `table` into `out` (Hogwild reads).
-template <class S>
-void gather_rows(const RowMatrix<S>& table, const std::vector<TokenId>& ids, RowMatrix<S>& out) {
-    const auto dim = static_cast<int>(table.cols());
-    out.resize(static_cast<Eigen::Index>(ids.size()), table.cols());
-    for (std::size_t k = 0; k < ids.size(); ++k) {
-        hogwild_copy(table.row(ids[k]).data(), out.row(static_cast<Eigen::Index>(k)).data(), dim);
-    }
-}
-
-/// Queues the gradient rows starting at `grads` (row k at grads + k * dim) for rows `ids`.
-template <class S>
-void add_updates(std::vector<typename PairWorkspace<S>::Entry>& list, const std::vector<TokenId>& ids, const S* grads,
-                 Eigen::Index dim) {
-    for (std::size_t k = 0; k < ids.size(); ++k) {
-        list.push_back({ids[k], static_cast<std::uint32_t>(list.size()), grads + static_cast<Eigen::Index>(k) * dim});
-    }
-}
-
-/// Applies the queued gradient rows (times `scale`) to the shared table: SGD row by row in queue
-/// order (the same as one step with each id's summed gradient, up to rounding); AdaGrad sums the
-/// rows of each id first (in queue order) and takes one step per distinct id. The Hogwild writes
-/// go through hogwild_axpy / hogwild_adagrad (the arithmetic of sgd_row_update /
-/// adagrad_row_update), so ThreadSanitizer's one suppression covers them.
-template <class S>
-void apply_updates(std::vector<typename PairWorkspace<S>::Entry>& list, RowMatrix<S>& table, RowMatrix<S>* accumulators,
-                   S lr, S scale, RowVector<S>& sum) {
-    using Entry = typename PairWorkspace<S>::Entry;
-    const Eigen::Index dim = table.cols();
-    using ConstMap = Eigen::Map<const RowVector<S>>;
-    const auto n = static_cast<int>(dim);
-    if (accumulators == nullptr) {
-        const S step = -(lr * scale);  // w -= lr * scale * g, exactly
-        for (const Entry& e : list) hogwild_axpy(step, e.grad, table.row(e.id).data(), n);
-        list.clear();
-        return;
-    }
-    std::sort(list.begin(), list.end(), [](const Entry& a, const Entry& b) {
-        return a.id != b.id ? a.id < b.id : a.order < b.order;
-    });
-    std::size_t k = 0;
-    while (k < list.size()) {
-        const TokenId id = list[k].id;
-        sum.noalias() = ConstMap(list[k].grad, dim);
-        std::size_t end = k + 1;
-        for (; end < list.size() && list[end].id == id; ++end) sum += ConstMap(list[end].grad, dim);
-        sum *= scale;
-        hogwild_adagrad(sum.data(), table.row(id).data(), accumulators->row(id).data(), lr, S(1e-10), n);
-        k = end;
-    }
-    list.clear();
-}
-
-/// The loss of one batch and where its gradients with respect to the gathered rows are (rows of
-/// the workspace's result matrices; `negatives` is null without sampled negatives).
-template <class S>
-struct PairBatchGradients {
-    S loss = 0;
-    const S* anchors = nullptr;
-    const S* positives = nullptr;
-    const S* negatives = nullptr;
-};
-
-template <class S>
-PairBatchGradients<S> pair_batch_loss(const PairTrainerOptions& o, PairWorkspace<S>& w) {
-    const auto b = static_cast<Eigen::Index>(w.anchor_ids.size());
-    const Eigen::Index dim = w.anchors.cols();
-    const bool sampled = !w.negative_ids.empty();
-    PairBatchGradients<S> g;
-    auto take = [&g, sampled](const auto& result) {
-        g.loss = result.loss;
-        g.anchors = result.grad_anchors.data();
-        g.positives = result.grad_positives.data();
-        g.negatives = sampled ? result.grad_negatives.data() : nullptr;
-    };
-    // In-batch masks: a duplicate of the positive, or the anchor itself in a shared table, is no negative.
-    if (o.loss == PairLoss::infonce || o.loss == PairLoss::mnrl) {
-        w.positive_labels = w.positive_ids;
-        if (o.two_tower) {
-            w.anchor_labels.clear();
-        } else {
-            w.anchor_labels = w.anchor_ids;
-        }
-    }
+updates::PairBatchGradients<S> pair_batch_loss(const PairTrainerOptions& o, updates::PairWorkspace<S>& w) {
     switch (o.loss) {
-        case PairLoss::infonce:
-            if (sampled) {
-                infonce_loss(w.anchors, w.positives, w.negatives, o.infonce, w.infonce);
-            } else {
-                infonce_in_batch_loss(w.anchors, w.positives, w.anchor_labels, w.positive_labels, o.infonce, w.infonce);
-            }
-            take(w.infonce);
-            break;
-        case PairLoss::mnrl: {
-            w.no_negatives.resize(0, dim);
-            const RowMatrix<S>& hard = sampled ? w.negatives : w.no_negatives;
-            mnrl_loss(w.anchors, w.positives, hard, w.anchor_labels, w.positive_labels, o.mnrl, w.infonce);
-            take(w.infonce);
-            break;
-        }
-        case PairLoss::logistic:
-            logistic_loss(w.anchors, w.positives, w.negatives, w.logistic);
-            take(w.logistic);
-            break;
-        case PairLoss::nt_xent:
-            nt_xent_loss(w.anchors, w.positives, o.nt_xent, w.nt_xent);
-            g.loss = w.nt_xent.loss;
-            g.anchors = w.nt_xent.grad_first.data();
-            g.positives = w.nt_xent.grad_second.data();
-            break;
+        case PairLoss::infonce: return updates::infonce_batch(w, o.infonce, o.two_tower);
+        case PairLoss::mnrl: return updates::mnrl_batch(w, o.mnrl, o.two_tower);
+        case PairLoss::logistic: return updates::logistic_batch(w);
+        case PairLoss::nt_xent: return updates::nt_xent_batch(w, o.nt_xent);
         case PairLoss::triplet:
-            if (sampled) {
-                triplet_loss(w.anchors, w.positives, w.negatives, o.triplet, w.triplet);
-                take(w.triplet);
-                break;
-            }
-            {
-                w.stacked.resize(2 * b, dim);
-                w.stacked.topRows(b) = w.anchors;
-                w.stacked.bottomRows(b) = w.positives;
-                // Row j is a positive of row i when their items form a pair of this batch, ignored
-                // when it is the same item, and a negative otherwise. (Labels would make this
-                // relation transitive and could merge a whole connected batch into one class.)
-                const auto nb = static_cast<std::size_t>(b);
-                w.keys.resize(2 * nb);
-                const std::int64_t tower = o.two_tower ? 1 : 0;
-                w.links.clear();
-                for (std::size_t k = 0; k < nb; ++k) {
-                    w.keys[k] = std::int64_t{w.anchor_ids[k]} * 2;
-                    w.keys[nb + k] = std::int64_t{w.positive_ids[k]} * 2 + tower;
-                    w.links.emplace_back(w.keys[k], w.keys[nb + k]);
-                    w.links.emplace_back(w.keys[nb + k], w.keys[k]);
-                }
-                std::sort(w.links.begin(), w.links.end());
-                const auto& keys = w.keys;
-                const auto& links = w.links;
-                auto relation = [&keys, &links](Eigen::Index i, Eigen::Index j) {
-                    const std::int64_t ki = keys[static_cast<std::size_t>(i)];
-                    const std::int64_t kj = keys[static_cast<std::size_t>(j)];
-                    if (ki == kj) return 0;
-                    return std::binary_search(links.begin(), links.end(), std::make_pair(ki, kj)) ? 1 : -1;
-                };
-                mined_triplet_loss(w.stacked, relation, o.triplet, w.mined);
-                g.loss = w.mined.loss;
-                g.anchors = w.mined.grad_embeddings.data();
-                g.positives = w.mined.grad_embeddings.data() + b * dim;
-            }
-            break;
+            return w.negative_ids.empty() ? updates::mined_triplet_batch(w, o.triplet, o.two_tower)
+                                          : updates::triplet_batch(w, o.triplet);
     }
-    return g;
+    return {};
 }
+
+/// The training loop: one TrainingRun over epochs x pairs; every epoch shuffles the pairs (from
+/// (seed, 4, epoch)) and its workers take batches in turn, each drawing its negatives from
+/// (seed, 3, batch), so they never depend on the thread count.
+template <class S>
+class PairTrainer {
+public:
+    PairTrainer(const PairSet& pairs, const PairTrainerOptions& options)
+        : pairs_(pairs), options_(options), executor_(options.threads), negatives_(options.negatives_per_pair()),
+          negative_stream_(stream_seed(options.seed, 3)) {}
+
+    PairModel<S> run() {
+        init_model();
+        const unsigned workers = executor_.workers();
+        const std::size_t n = pairs_.size();
+        TrainingRunOptions run_options;
+        run_options.total_work = static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(options_.epochs);
+        run_options.schedule = {options_.initial_lr(), options_.min_lr_ratio, static_cast<double>(n) * options_.epochs};
+        run_options.workers = workers;
+        run_options.progress = options_.progress;
+        run_options.progress_interval = options_.progress_interval;
+        run_options.name = "train_pairs";
+        TrainingRun run(run_options);
+        std::vector<updates::PairWorkspace<S>> workspaces(workers);
+        std::vector<WorkerTotals> totals(workers);
+        std::vector<std::uint32_t> order(n);
+        std::iota(order.begin(), order.end(), 0u);
+        for (int epoch = 0; epoch < options_.epochs && !run.stopping(); ++epoch) {
+            Rng shuffle_rng(stream_seed(stream_seed(options_.seed, 4), static_cast<std::uint64_t>(epoch)));
+            for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[shuffle_rng.below(i)]);
+            std::atomic<std::size_t> next_batch{0};
+            const WorkerTotals before = sum(totals);
+            executor_.run([&](unsigned t) {
+                run.set_epoch(t, epoch);
+                train_batches(run, t, epoch, order, next_batch, workspaces[t], totals[t]);
+            });
+            const WorkerTotals after = sum(totals);
+            if (after.pairs > before.pairs) {
+                model_.epoch_loss.push_back((after.loss_sum - before.loss_sum) / static_cast<double>(after.pairs - before.pairs));
+            }
+        }
+        run.finish(run.stopping() || (tables_.anchors->allFinite() && tables_.positives->allFinite()));
+        return std::move(model_);
+    }
+
+private:
+    // A worker's loss sum and pairs over the run (written by it, read between epochs).
+    struct alignas(64) WorkerTotals {
+        double loss_sum = 0;
+        std::uint64_t pairs = 0;
+    };
+
+    static WorkerTotals sum(const std::vector<WorkerTotals>& totals) {
+        WorkerTotals s;
+        for (const WorkerTotals& t : totals) {
+            s.loss_sum += t.loss_sum;
+            s.pairs += t.pairs;
+        }
+        return s;
+    }
+
+    // The keys, the rows (N(0, init_sigma^2): the shared or anchor table from (seed, 1), the
+    // positive tower from (seed, 2)), AdaGrad's accumulators and the negative sampler (positives
+    // by frequency ^ negative_power).
+    void init_model() {
+        const auto dim = static_cast<Eigen::Index>(options_.dim);
+        model_.options = options_;
+        model_.anchor_keys = pairs_.anchor_keys;
+        EmbeddingOptions init;
+        init.init = Init::normal;
+        init.sigma = options_.init_sigma;
+        init.threads = executor_.workers();
+        init.seed = stream_seed(options_.seed, 1);
+        model_.anchor_vectors = std::move(Embedding<S>(static_cast<Eigen::Index>(pairs_.anchor_rows()), dim, init).weights());
+        if (options_.two_tower) {
+            model_.positive_keys = pairs_.positive_keys();
+            init.seed = stream_seed(options_.seed, 2);
+            model_.positive_vectors =
+                std::move(Embedding<S>(static_cast<Eigen::Index>(pairs_.positive_rows()), dim, init).weights());
+        }
+        tables_.two_tower = options_.two_tower;
+        tables_.anchors = &model_.anchor_vectors;
+        tables_.positives = options_.two_tower ? &model_.positive_vectors : &model_.anchor_vectors;
+        if (options_.optimizer == PairOptimizer::adagrad) {
+            const S a0 = static_cast<S>(options_.adagrad_initial_accumulator);
+            anchor_accumulators_.setConstant(tables_.anchors->rows(), dim, a0);
+            if (options_.two_tower) positive_accumulators_.setConstant(tables_.positives->rows(), dim, a0);
+            tables_.anchor_accumulators = &anchor_accumulators_;
+            tables_.positive_accumulators = options_.two_tower ? &positive_accumulators_ : &anchor_accumulators_;
+        }
+        if (negatives_ > 0) {
+            std::vector<std::int64_t> counts(pairs_.positive_rows(), 0);
+            for (const TokenId id : pairs_.positives) ++counts[static_cast<std::size_t>(id)];
+            sampler_.emplace(make_unigram_sampler(counts, options_.negative_power));
+        }
+    }
+
+    // Worker t's part of an epoch: the next batch until none is left or the run stops.
+    void train_batches(TrainingRun& run, unsigned t, int epoch, const std::vector<std::uint32_t>& order,
+                       std::atomic<std::size_t>& next_batch, updates::PairWorkspace<S>& w, WorkerTotals& my) {
+        const std::size_t n = order.size();
+        const auto batch = static_cast<std::size_t>(options_.batch_size);
+        const std::size_t batches = (n + batch - 1) / batch;
+        bool keep_going = !run.stopping();
+        try {
+            while (keep_going) {
+                const std::size_t bi = next_batch.fetch_add(1, std::memory_order_relaxed);
+                if (bi >= batches) break;
+                const std::size_t begin = bi * batch;
+                const std::size_t b = std::min(n, begin + batch) - begin;
+                w.anchor_ids.resize(b);
+                w.positive_ids.resize(b);
+                for (std::size_t i = 0; i < b; ++i) {
+                    w.anchor_ids[i] = pairs_.anchors[order[begin + i]];
+                    w.positive_ids[i] = pairs_.positives[order[begin + i]];
+                }
+                if (sampler_) {
+                    Rng rng(stream_seed(negative_stream_, static_cast<std::uint64_t>(epoch) * batches + bi));
+                    updates::draw_pair_negatives(*sampler_, negatives_, options_.two_tower, rng, w);
+                }
+                updates::gather_pair_rows(tables_, w);
+                const updates::PairBatchGradients<S> g = pair_batch_loss(options_, w);
+                my.loss_sum += static_cast<double>(g.loss) * static_cast<double>(b);
+                my.pairs += b;
+                const S lr = static_cast<S>(run.sync(t, b, my.loss_sum, my.pairs, keep_going));
+                if (keep_going) updates::apply_pair_gradients(tables_, w, g, lr);
+            }
+        } catch (...) {
+            run.request_stop();
+            throw;
+        }
+    }
+
+    const PairSet& pairs_;
+    PairTrainerOptions options_;
+    ThreadExecutor executor_;
+    int negatives_;                 // sampled per pair
+    std::uint64_t negative_stream_;
+    PairModel<S> model_;
+    RowMatrix<S> anchor_accumulators_, positive_accumulators_;
+    updates::PairTables<S> tables_;
+    std::optional<AliasSampler> sampler_;
+};
 
 }  // namespace detail
 
@@ -397,193 +372,13 @@ PairBatchGradients<S> pair_batch_loss(const PairTrainerOptions& o, PairWorkspace
 template <class Scalar = float>
 [[nodiscard]] PairModel<Scalar> train_pairs(const PairSet& pairs, const PairTrainerOptions& options = {}) {
     static_assert(std::is_floating_point_v<Scalar>, "train_pairs needs a floating-point scalar");
-    using S = Scalar;
     validate(options);
     pairs.check("train_pairs");
     if (pairs.empty()) throw invalid_argument("train_pairs: there are no pairs");
     if (pairs.separate_key_spaces && !options.two_tower) {
         throw invalid_argument("train_pairs: anchors and positives have separate key spaces; set two_tower");
     }
-    const std::size_t n = pairs.size();
-    const int k = options.negatives_per_pair();
-    const unsigned threads = detail::resolve_threads(options.threads);
-    const auto dim = static_cast<Eigen::Index>(options.dim);
-
-    PairModel<S> model;
-    model.options = options;
-    model.anchor_keys = pairs.anchor_keys;
-    EmbeddingOptions init;
-    init.init = Init::normal;
-    init.sigma = options.init_sigma;
-    init.threads = threads;
-    init.seed = detail::stream_seed(options.seed, 1);
-    model.anchor_vectors = std::move(Embedding<S>(static_cast<Eigen::Index>(pairs.anchor_rows()), dim, init).weights());
-    if (options.two_tower) {
-        model.positive_keys = pairs.positive_keys();
-        init.seed = detail::stream_seed(options.seed, 2);
-        model.positive_vectors =
-            std::move(Embedding<S>(static_cast<Eigen::Index>(pairs.positive_rows()), dim, init).weights());
-    }
-    RowMatrix<S>& anchor_table = model.anchor_vectors;
-    RowMatrix<S>& positive_table = options.two_tower ? model.positive_vectors : model.anchor_vectors;
-    const bool adagrad = options.optimizer == PairOptimizer::adagrad;
-    RowMatrix<S> anchor_accumulators, positive_accumulators;
-    if (adagrad) {
-        const S a0 = static_cast<S>(options.adagrad_initial_accumulator);
-        anchor_accumulators.setConstant(anchor_table.rows(), dim, a0);
-        if (options.two_tower) positive_accumulators.setConstant(positive_table.rows(), dim, a0);
-    }
-    RowMatrix<S>* anchor_acc = adagrad ? &anchor_accumulators : nullptr;
-    RowMatrix<S>* positive_acc = adagrad ? (options.two_tower ? &positive_accumulators : &anchor_accumulators) : nullptr;
-
-    std::optional<AliasSampler> sampler;
-    if (k > 0) {
-        std::vector<std::int64_t> counts(pairs.positive_rows(), 0);
-        for (const TokenId id : pairs.positives) ++counts[static_cast<std::size_t>(id)];
-        sampler.emplace(make_unigram_sampler(counts, options.negative_power));
-    }
-
-    const auto batch = static_cast<std::size_t>(options.batch_size);
-    const std::size_t batches = (n + batch - 1) / batch;
-    const double total_pairs = static_cast<double>(n) * options.epochs;
-    const double lr0 = options.initial_lr();
-    std::vector<detail::PairWorkspace<S>> workspaces(threads);
-    std::unique_ptr<detail::PairThreadStats[]> stats(new detail::PairThreadStats[threads]);
-    std::atomic<std::uint64_t> pairs_done{0};
-    std::atomic<bool> stop{false};
-    bool cancelled_by_callback = false;
-    std::vector<std::uint32_t> order(n);
-    std::iota(order.begin(), order.end(), 0u);
-    const auto start = std::chrono::steady_clock::now();
-    auto seconds_since = [](std::chrono::steady_clock::time_point t) {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-    };
-    auto last_report = start;
-    double reported_loss = 0;
-    std::uint64_t reported_pairs = 0;
-    auto current_lr = [&](std::uint64_t done) {
-        const double f = std::min(1.0, static_cast<double>(done) / total_pairs);
-        return lr0 * std::max(options.min_lr_ratio, 1.0 - f);
-    };
-    // Called from the calling thread only.
-    auto report = [&](int epoch, bool final) {
-        double loss_sum = 0;
-        std::uint64_t counted = 0;
-        for (unsigned t = 0; t < threads; ++t) {
-            loss_sum += stats[t].loss_sum.load(std::memory_order_relaxed);
-            counted += stats[t].pairs.load(std::memory_order_relaxed);
-        }
-        const std::uint64_t done = pairs_done.load(std::memory_order_relaxed);
-        TrainingProgress p;
-        p.fraction = final ? 1.0 : std::min(1.0, static_cast<double>(done) / total_pairs);
-        p.epoch = epoch;
-        p.tokens_processed = done;
-        p.elapsed_seconds = seconds_since(start);
-        p.words_per_sec_per_thread = p.elapsed_seconds > 0 ? static_cast<double>(done) / p.elapsed_seconds / threads : 0.0;
-        p.learning_rate = current_lr(done);
-        p.loss = counted > reported_pairs ? (loss_sum - reported_loss) / static_cast<double>(counted - reported_pairs) : 0.0;
-        reported_loss = loss_sum;
-        reported_pairs = counted;
-        last_report = std::chrono::steady_clock::now();
-        if (!options.progress(p)) {
-            cancelled_by_callback = true;
-            stop.store(true, std::memory_order_relaxed);
-        }
-    };
-
-    const std::uint64_t negative_stream = detail::stream_seed(options.seed, 3);
-    for (int epoch = 0; epoch < options.epochs && !stop.load(std::memory_order_relaxed); ++epoch) {
-        detail::Rng shuffle_rng(detail::stream_seed(detail::stream_seed(options.seed, 4), static_cast<std::uint64_t>(epoch)));
-        for (std::size_t i = n; i > 1; --i) std::swap(order[i - 1], order[shuffle_rng.below(i)]);
-        std::atomic<std::size_t> next_batch{0};
-        double epoch_loss_before = 0;
-        std::uint64_t epoch_pairs_before = 0;
-        for (unsigned t = 0; t < threads; ++t) {
-            epoch_loss_before += stats[t].loss_sum.load(std::memory_order_relaxed);
-            epoch_pairs_before += stats[t].pairs.load(std::memory_order_relaxed);
-        }
-        detail::run_threads(threads, [&](unsigned t) {
-            detail::PairWorkspace<S>& w = workspaces[t];
-            detail::PairThreadStats& my = stats[t];
-            try {
-                while (!stop.load(std::memory_order_relaxed)) {
-                    const std::size_t bi = next_batch.fetch_add(1, std::memory_order_relaxed);
-                    if (bi >= batches) break;
-                    const std::size_t begin = bi * batch;
-                    const std::size_t end = std::min(n, begin + batch);
-                    const std::size_t b = end - begin;
-                    w.anchor_ids.resize(b);
-                    w.positive_ids.resize(b);
-                    for (std::size_t i = 0; i < b; ++i) {
-                        w.anchor_ids[i] = pairs.anchors[order[begin + i]];
-                        w.positive_ids[i] = pairs.positives[order[begin + i]];
-                    }
-                    w.negative_ids.clear();
-                    if (k > 0) {
-                        detail::Rng rng(detail::stream_seed(negative_stream, static_cast<std::uint64_t>(epoch) * batches + bi));
-                        for (std::size_t i = 0; i < b; ++i) {
-                            for (int j = 0; j < k; ++j) {
-                                // A negative equal to the positive (or, in a shared table, to the
-                                // anchor itself) teaches nothing or the impossible; redraw a few times.
-                                const TokenId avoid = options.two_tower ? w.positive_ids[i] : w.anchor_ids[i];
-                                TokenId neg = sampler->sample(rng);
-                                for (int retry = 0; retry < 8 && (neg == w.positive_ids[i] || neg == avoid); ++retry) {
-                                    neg = sampler->sample(rng);
-                                }
-                                w.negative_ids.push_back(neg);
-                            }
-                        }
-                    }
-                    detail::gather_rows(anchor_table, w.anchor_ids, w.anchors);
-                    detail::gather_rows(positive_table, w.positive_ids, w.positives);
-                    if (k > 0) detail::gather_rows(positive_table, w.negative_ids, w.negatives);
-
-                    const detail::PairBatchGradients<S> r = detail::pair_batch_loss(options, w);
-                    if (!std::isfinite(r.loss)) {
-                        throw numeric_error("train_pairs: the loss became " + std::to_string(r.loss) + " in epoch " +
-                                            std::to_string(epoch) + " (learning rate too high?)");
-                    }
-                    const std::uint64_t done =
-                        pairs_done.fetch_add(b, std::memory_order_relaxed) + static_cast<std::uint64_t>(b);
-                    const S lr = static_cast<S>(current_lr(done));
-                    const S scale = static_cast<S>(b);
-                    auto& first = w.updates[0];
-                    auto& second = options.two_tower ? w.updates[1] : w.updates[0];
-                    detail::add_updates<S>(first, w.anchor_ids, r.anchors, dim);
-                    detail::add_updates<S>(second, w.positive_ids, r.positives, dim);
-                    if (r.negatives != nullptr) detail::add_updates<S>(second, w.negative_ids, r.negatives, dim);
-                    detail::apply_updates<S>(first, anchor_table, anchor_acc, lr, scale, w.sum);
-                    if (options.two_tower) detail::apply_updates<S>(second, positive_table, positive_acc, lr, scale, w.sum);
-
-                    my.loss_sum.store(my.loss_sum.load(std::memory_order_relaxed) +
-                                          static_cast<double>(r.loss) * static_cast<double>(b),
-                                      std::memory_order_relaxed);
-                    my.pairs.store(my.pairs.load(std::memory_order_relaxed) + b, std::memory_order_relaxed);
-                    if (t == 0 && options.progress && seconds_since(last_report) >= options.progress_interval) {
-                        report(epoch, false);
-                    }
-                }
-            } catch (...) {
-                stop.store(true, std::memory_order_relaxed);
-                throw;
-            }
-        });
-        double epoch_loss = 0;
-        std::uint64_t epoch_pairs = 0;
-        for (unsigned t = 0; t < threads; ++t) {
-            epoch_loss += stats[t].loss_sum.load(std::memory_order_relaxed);
-            epoch_pairs += stats[t].pairs.load(std::memory_order_relaxed);
-        }
-        if (epoch_pairs > epoch_pairs_before) {
-            model.epoch_loss.push_back((epoch_loss - epoch_loss_before) / static_cast<double>(epoch_pairs - epoch_pairs_before));
-        }
-    }
-    if (cancelled_by_callback) throw cancelled("train_pairs: cancelled by the progress callback");
-    if (!anchor_table.allFinite() || !positive_table.allFinite()) {
-        throw numeric_error("train_pairs: the vectors contain NaN or Inf (learning rate too high?)");
-    }
-    if (options.progress) report(options.epochs - 1, true);
-    return model;
+    return detail::PairTrainer<Scalar>(pairs, options).run();
 }
 
 }  // namespace embedkit
