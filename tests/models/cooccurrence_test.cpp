@@ -311,3 +311,28 @@ TEST_CASE("cancelling the count removes the spill files", "[cooccurrence]") {
     CHECK(calls == 2);
     CHECK(dir.entries().empty());
 }
+
+TEST_CASE("counting reports progress: counting up to 0.9, merging the rest, the end once", "[cooccurrence]") {
+    const TempDir dir("embedkit_cooc_test_");
+    const Vocab vocab = numbered_vocab(300);
+    const Corpus corpus = random_corpus(300, 12000, 3);
+    CooccurrenceOptions o;
+    o.threads = 2;
+    o.memory_mb = 0.01;  // spills, so that merging reads records from disk
+    o.temp_dir = dir.path().string();
+    o.progress_interval = 0;
+    std::vector<TrainingProgress> reports;
+    o.progress = [&](const TrainingProgress& p) {
+        reports.push_back(p);
+        return true;
+    };
+    const CooccurrenceMatrix m = count_cooccurrences(vocab, corpus.view(), o);
+    REQUIRE(reports.size() >= 2);
+    CHECK(reports.front().fraction <= 0.9);
+    CHECK(reports.back().fraction == 1.0);
+    CHECK(reports.back().tokens_processed == corpus.view().token_count());
+    CHECK(reports.back().learning_rate == 0.0);
+    CHECK(m.stats().tokens == corpus.view().token_count());
+    for (std::size_t i = 1; i < reports.size(); ++i) CHECK(reports[i].fraction >= reports[i - 1].fraction);
+    for (std::size_t i = 0; i + 1 < reports.size(); ++i) CHECK(reports[i].fraction < 1.0);
+}

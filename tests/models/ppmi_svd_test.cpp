@@ -1,5 +1,5 @@
 // PPMI-SVD: PPMI values against a hand computation, the factorisation against Eigen's exact SVD
-// of the dense PPMI matrix, options and errors.
+// of the dense PPMI matrix, progress and cancellation, options and errors.
 
 #include <embedkit/models/ppmi_svd.hpp>
 
@@ -99,4 +99,41 @@ TEST_CASE("PPMI-SVD checks its options and inputs", "[ppmi]") {
     const auto x = CooccurrenceMatrix::from_entries(words(3), {{0, 1, 1}});
     CHECK_THROWS_WITH(train_ppmi_svd(x, o), Catch::Contains("dim 100 exceeds the vocabulary of 3 words"));
     CHECK_THROWS_AS(train_ppmi_svd(CooccurrenceMatrix::from_entries(words(3), {})), invalid_argument);
+}
+
+TEST_CASE("PPMI-SVD reports once per sparse product and can be cancelled", "[ppmi]") {
+    std::vector<CooccurrenceEntry> cells;
+    for (int i = 0; i < 20; ++i) {
+        for (int j = i; j < 20; j += 3) cells.push_back({i, j, static_cast<float>(1 + (i * j) % 7)});
+    }
+    const auto x = CooccurrenceMatrix::from_entries(words(20), cells);
+    PpmiSvdOptions o;
+    o.dim = 4;
+    o.power_iterations = 2;  // 2 * 2 + 2 products
+    o.progress_interval = 0;
+    std::vector<TrainingProgress> reports;
+    o.progress = [&](const TrainingProgress& p) {
+        reports.push_back(p);
+        return true;
+    };
+    const PpmiSvdModel<double> model = train_ppmi_svd<double>(x, o);
+    REQUIRE(reports.size() == 6);
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        CHECK(reports[i].fraction == Approx(static_cast<double>(i + 1) / 6));
+        CHECK(reports[i].epoch == static_cast<int>(i + 1));
+    }
+    CHECK(reports.back().fraction == 1.0);
+
+    int calls = 0;
+    o.progress = [&](const TrainingProgress&) { return ++calls < 2; };
+    CHECK_THROWS_AS(train_ppmi_svd<double>(x, o), cancelled);
+    CHECK(calls == 2);
+    // The final report cannot cancel: the model is done.
+    calls = 0;
+    o.progress = [&](const TrainingProgress& p) {
+        ++calls;
+        return p.fraction < 1.0;
+    };
+    CHECK(train_ppmi_svd<double>(x, o).embedding == model.embedding);
+    CHECK(calls == 6);
 }

@@ -5,20 +5,21 @@
 // the cap and are merged back), kept as the sorted upper triangle of the symmetric matrix, and
 // saved to / loaded from a checksummed binary file.
 
-#include "embedkit/train/training_progress.hpp"
 #include "embedkit/detail/atomic_file.hpp"
 #include "embedkit/detail/binary_io.hpp"
 #include "embedkit/detail/pair_count_table.hpp"
-#include "embedkit/detail/parallel.hpp"
-#include "embedkit/train/progress_clock.hpp"
 #include "embedkit/detail/sorted_runs.hpp"
 #include "embedkit/errors.hpp"
 #include "embedkit/text/corpus.hpp"
 #include "embedkit/text/vocab.hpp"
+#include "embedkit/train/executor.hpp"
+#include "embedkit/train/training_progress.hpp"
+#include "embedkit/train/training_run.hpp"
 #include "embedkit/types.hpp"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -27,6 +28,7 @@
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -303,15 +305,17 @@ private:
 
 namespace detail {
 
-/// The counting job behind count_cooccurrences and count_cooccurrences_to_file.
+/// The counting job behind count_cooccurrences and count_cooccurrences_to_file: one TrainingRun
+/// whose work is the corpus tokens, counted by the executor's workers over contiguous shards;
+/// its progress covers counting up to 0.9 and merging the rest.
 class CooccurrenceCounter {
 public:
     CooccurrenceCounter(const Vocab& vocab, CorpusView corpus, const CooccurrenceOptions& options)
-        : vocab_(vocab), corpus_(corpus), options_(options), clock_(options.progress_interval) {
+        : vocab_(vocab), corpus_(corpus), options_(options), executor_(options.threads) {
         validate(options_);
         if (vocab_.size() == 0) throw invalid_argument("count_cooccurrences: the vocabulary is empty");
         (void)checked_token_count(corpus_, vocab_.size(), "count_cooccurrences");
-        threads_ = resolve_threads(options_.threads);
+        threads_ = executor_.workers();
         weights_.resize(static_cast<std::size_t>(options_.window) + 1, 0);
         for (int d = 1; d <= options_.window; ++d) {
             weights_[static_cast<std::size_t>(d)] = to_pair_weight(options_.distance_weighting ? 1.0 / d : 1.0);
@@ -327,12 +331,12 @@ public:
 
     /// Counts every pair of the corpus into the tables, spilling runs when they fill up.
     void count() {
-        clock_.restart();
-        total_tokens_ = corpus_.token_count();
+        start_ = std::chrono::steady_clock::now();
+        run_.emplace(run_options());
         for (unsigned t = 0; t < threads_; ++t) tables_.push_back(std::make_unique<PairCountTable>(table_bytes_));
-        run_threads(threads_, [&](unsigned t) { count_shard(t); });
-        if (stop_.load()) throw cancelled("co-occurrence counting cancelled by the progress callback");
-        stats_.tokens = tokens_done_.load();
+        executor_.run([&](unsigned t) { count_shard(t); });
+        throw_if_stopped();
+        stats_.tokens = run_->processed();
         stats_.pairs = pairs_.load();
         stats_.spilled_runs = runs_->spilled();
     }
@@ -360,8 +364,9 @@ public:
         tables_.clear();
         stats_.merge_passes = runs_->passes();
         stats_.entries = cells;
-        stats_.seconds = clock_.elapsed();
-        report(1.0, true);
+        stats_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        merged_ = 1.0;
+        run_->finish();
     }
 
     /// Counts and merges into an in-memory matrix.
@@ -420,7 +425,8 @@ private:
         while (static_cast<std::size_t>(-start) < std::min(window, before) && ids[start - 1] != kSentenceEnd) --start;
         std::uint64_t unsynced = 0;
         std::uint64_t pairs = 0;
-        for (std::size_t p = 0; p < shard.size; ++p) {
+        bool keep_going = true;
+        for (std::size_t p = 0; p < shard.size && keep_going; ++p) {
             const TokenId b = ids[p];
             if (b == kSentenceEnd) {
                 start = static_cast<std::ptrdiff_t>(p) + 1;
@@ -441,11 +447,11 @@ private:
             }
             pairs += reach;
             if (++unsynced == kSyncTokens) {
-                if (!sync(t, unsynced)) break;
+                (void)run_->sync(t, unsynced, 0.0, 0, keep_going);
                 unsynced = 0;
             }
         }
-        sync(t, unsynced);
+        if (keep_going) (void)run_->sync(t, unsynced, 0.0, 0, keep_going);
         pairs_.fetch_add(pairs);
     }
 
@@ -455,35 +461,41 @@ private:
         table.clear();
     }
 
-    // Publishes progress; thread 0 reports. False when the run must stop.
-    bool sync(unsigned t, std::uint64_t tokens) {
-        const std::uint64_t done = tokens_done_.fetch_add(tokens) + tokens;
-        if (t == 0) {
-            const double fraction = static_cast<double>(done) / static_cast<double>(std::max<std::uint64_t>(1, total_tokens_));
-            report(0.9 * std::min(1.0, fraction), false);
+    TrainingRunOptions run_options() {
+        TrainingRunOptions o;
+        o.total_work = corpus_.token_count();
+        o.schedule = {0.0, 1.0, 1.0};  // no learning rate
+        o.workers = threads_;
+        if (options_.progress) {
+            // Counting is the first 0.9 of the job, merging the rest (merged_ < 0: counting). The
+            // run's ETA would be the counting's alone: the job's is unknown.
+            o.progress = [this](TrainingProgress p) {
+                p.fraction = merged_ < 0 ? 0.9 * p.fraction : (merged_ >= 1 ? 1.0 : 0.9 + 0.1 * merged_);
+                p.eta_seconds = 0;
+                return options_.progress(p);
+            };
         }
-        return !stop_.load(std::memory_order_relaxed);
+        o.progress_interval = options_.progress_interval;
+        o.name = "co-occurrence counting";
+        return o;
     }
 
+    // Every 2^20 records merged: a report when one is due; cancelled when the callback said stop.
     void merge_tick(std::uint64_t read) {
-        report(0.9 + 0.1 * std::min(1.0, static_cast<double>(read) / static_cast<double>(merge_total_)), false);
-        if (stop_.load()) throw cancelled("co-occurrence counting cancelled by the progress callback");
+        merged_ = std::min(1.0, static_cast<double>(read) / static_cast<double>(merge_total_));
+        (void)run_->report_now(0.0, /*forced=*/false);
+        throw_if_stopped();
     }
 
-    void report(double fraction, bool final_report) {
-        TrainingProgress p;
-        if (!options_.progress || !clock_.due(final_report, p)) return;
-        p.fraction = fraction;
-        p.tokens_processed = tokens_done_.load(std::memory_order_relaxed);
-        if (p.elapsed_seconds > 0) {
-            p.words_per_sec_per_thread = static_cast<double>(p.tokens_processed) / p.elapsed_seconds / threads_;
-        }
-        if (!options_.progress(p) && !final_report) stop_.store(true);
+    // finish() on a stopped run throws cancelled.
+    void throw_if_stopped() {
+        if (run_->stopping()) run_->finish();
     }
 
     const Vocab& vocab_;
     CorpusView corpus_;
     CooccurrenceOptions options_;
+    ThreadExecutor executor_;
     unsigned threads_ = 1;
     std::vector<std::uint64_t> weights_;  // fixed-point weight by distance
     std::size_t buffer_records_ = 0;
@@ -491,12 +503,11 @@ private:
     std::unique_ptr<SortedRuns> runs_;
     std::vector<std::unique_ptr<PairCountTable>> tables_;
     CooccurrenceStats stats_;
-    std::uint64_t total_tokens_ = 0;
     std::uint64_t merge_total_ = 1;
-    std::atomic<std::uint64_t> tokens_done_{0};
     std::atomic<std::uint64_t> pairs_{0};
-    std::atomic<bool> stop_{false};
-    ProgressClock clock_;
+    std::optional<TrainingRun> run_;
+    std::chrono::steady_clock::time_point start_;
+    double merged_ = -1;  // the fraction of the merge done; < 0 while counting
 };
 
 }  // namespace detail

@@ -5,16 +5,16 @@
 // factorised by a truncated SVD computed by randomized subspace iteration on the sparse matrix;
 // the vectors are U * Sigma^p.
 
-#include "embedkit/train/training_progress.hpp"
 #include "embedkit/core/word_vectors.hpp"
-#include "embedkit/detail/parallel.hpp"
-#include "embedkit/train/progress_clock.hpp"
 #include "embedkit/detail/randomized_svd.hpp"
 #include "embedkit/detail/sparse_product.hpp"
 #include "embedkit/errors.hpp"
 #include "embedkit/models/cooccurrence.hpp"
 #include "embedkit/text/corpus.hpp"
 #include "embedkit/text/vocab.hpp"
+#include "embedkit/train/executor.hpp"
+#include "embedkit/train/training_progress.hpp"
+#include "embedkit/train/training_run.hpp"
 #include "embedkit/types.hpp"
 
 #include <Eigen/Dense>
@@ -171,21 +171,26 @@ template <class Scalar = float>
         throw invalid_argument("train_ppmi_svd: dim " + std::to_string(options.dim) + " exceeds the vocabulary of " +
                                std::to_string(matrix.rows()) + " words");
     }
-    detail::ProgressClock clock(options.progress_interval);
-    const unsigned threads = detail::resolve_threads(options.threads);
-    const auto a = detail::ppmi_rows<float>(matrix, options.context_smoothing, false);
-    const auto at = detail::ppmi_rows<float>(matrix, options.context_smoothing, true);
+    // The run's work is the sparse products (one report each); the last one's report is finish()'s.
     const int products = 2 * options.power_iterations + 2;
+    TrainingRunOptions run_options;
+    run_options.total_work = static_cast<std::uint64_t>(products);
+    run_options.schedule = {0.0, 1.0, 1.0};  // no learning rate
+    run_options.progress = options.progress;
+    run_options.progress_interval = options.progress_interval;
+    run_options.name = "PPMI-SVD";
+    TrainingRun run(run_options);
     int done = 0;
     auto after_product = [&] {
-        ++done;
-        TrainingProgress p;
-        const bool last = done == products;
-        if (!options.progress || !clock.due(last, p)) return;
-        p.fraction = static_cast<double>(done) / products;
-        p.epoch = done;
-        if (!options.progress(p) && !last) throw cancelled("PPMI-SVD cancelled by the progress callback");
+        run.set_epoch(0, ++done);
+        if (done == products) return;
+        bool keep_going = true;
+        (void)run.sync(0, 1, 0.0, 0, keep_going);
+        if (!keep_going) run.finish();  // throws cancelled
     };
+    const unsigned threads = ThreadExecutor(options.threads).workers();
+    const auto a = detail::ppmi_rows<float>(matrix, options.context_smoothing, false);
+    const auto at = detail::ppmi_rows<float>(matrix, options.context_smoothing, true);
     detail::RandomizedSvdOptions svd_options;
     svd_options.rank = options.dim;
     svd_options.oversampling = options.oversampling;
@@ -198,6 +203,7 @@ template <class Scalar = float>
         [&](const RowMatrix<double>& in, RowMatrix<double>& out) { detail::sparse_times_dense(a, in, out, threads); },
         [&](const RowMatrix<double>& in, RowMatrix<double>& out) { detail::sparse_times_dense(at, in, out, threads); },
         after_product);
+    run.finish();
     PpmiSvdModel<Scalar> model;
     model.vocab = matrix.vocab();
     model.options = options;
