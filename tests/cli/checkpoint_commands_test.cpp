@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/run_command.hpp"
+#include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_files.hpp"
 
@@ -51,10 +52,7 @@ testing::CommandResult interrupt(const std::string& args, const std::string& sig
 }  // namespace
 
 TEST_CASE("embedkit train --checkpoint: SIGINT and SIGTERM save the state, --resume finishes the run", "[cli][checkpoint]") {
-    if (testing::cli_path().empty()) {
-        WARN("the CLI is not built");
-        return;
-    }
+    if (testing::cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     const TempDir dir;
     write_skewed_corpus(dir.file("corpus.txt"));
     for (const std::string model : {"skipgram", "fasttext"}) {
@@ -143,10 +141,7 @@ TEST_CASE("embedkit train --checkpoint: SIGINT and SIGTERM save the state, --res
 }
 
 TEST_CASE("embedkit train --checkpoint flags are checked", "[cli][checkpoint]") {
-    if (testing::cli_path().empty()) {
-        WARN("the CLI is not built");
-        return;
-    }
+    if (testing::cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     const TempDir dir;
     std::ofstream(dir.file("corpus.txt")) << "a b c a b c a b c a b c a b c\n";
     const std::string common = "train --input " + shell_quote(dir.file("corpus.txt")) + " --min-count 1 --output " +

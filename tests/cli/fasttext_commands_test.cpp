@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/run_command.hpp"
+#include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 
 #include <array>
@@ -55,10 +56,7 @@ void write_inflected_corpus(const std::string& path) {
 }  // namespace
 
 TEST_CASE("embedkit train --model fasttext, vectors and nn --model", "[cli][fasttext]") {
-    if (cli_path().empty()) {
-        WARN("the CLI is not built");
-        return;
-    }
+    if (cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     const TempDir dir;
     write_inflected_corpus(dir.file("corpus.txt"));
     const std::string common = "--input '" + dir.file("corpus.txt") + "' --dim 12 --epochs 5 --min-count 1 --threads 1 "

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/run_command.hpp"
+#include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_files.hpp"
 
@@ -41,10 +42,7 @@ using embedkit::testing::file_bytes;
 }  // namespace
 
 TEST_CASE("embedkit train --model glove|ppmi-svd write vectors", "[cli][glove]") {
-    if (embedkit::testing::cli_path().empty()) {
-        WARN("the CLI is not built");
-        return;
-    }
+    if (embedkit::testing::cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     const TempDir dir("embedkit_cli_glove_");
     write_topic_corpus(dir.file("corpus.txt"));
     const std::string input = " --input '" + dir.file("corpus.txt") + "' --min-count 1 --dim 6 --temp-dir '" +
@@ -76,7 +74,7 @@ TEST_CASE("embedkit train --model glove|ppmi-svd write vectors", "[cli][glove]")
 
 TEST_CASE("embedkit train --model glove: one thread and a seed give identical files, with or without spills",
           "[cli][glove]") {
-    if (embedkit::testing::cli_path().empty()) return;
+    if (embedkit::testing::cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     const TempDir dir("embedkit_cli_glove_");
     write_topic_corpus(dir.file("corpus.txt"));
     auto train = [&](const std::string& extra, const std::string& out) {
@@ -95,7 +93,7 @@ TEST_CASE("embedkit train --model glove: one thread and a seed give identical fi
 }
 
 TEST_CASE("embedkit cooccur writes a matrix the library loads", "[cli][glove]") {
-    if (embedkit::testing::cli_path().empty()) return;
+    if (embedkit::testing::cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     const TempDir dir("embedkit_cli_glove_");
     write_topic_corpus(dir.file("corpus.txt"));
     const auto r = run_cli("cooccur --input '" + dir.file("corpus.txt") + "' --output '" + dir.file("m.bin") +
@@ -111,7 +109,7 @@ TEST_CASE("embedkit cooccur writes a matrix the library loads", "[cli][glove]") 
 }
 
 TEST_CASE("embedkit train --model glove|ppmi-svd: errors name the problem and leave no output", "[cli][glove]") {
-    if (embedkit::testing::cli_path().empty()) return;
+    if (embedkit::testing::cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     const TempDir dir("embedkit_cli_glove_");
     write_topic_corpus(dir.file("corpus.txt"));
     const std::string input = " --input '" + dir.file("corpus.txt") + "'";

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/run_command.hpp"
+#include "support/skip.hpp"
 #include "support/test_files.hpp"
 
 #include <string>
@@ -21,10 +22,7 @@ std::string vectors() { return "--vectors '" + kEvalDataDir + "tiny_vectors.txt'
 }  // namespace
 
 TEST_CASE("embedkit nn prints neighbours with cosine scores", "[cli][search]") {
-    if (cli_path().empty()) {
-        WARN("the CLI is not built");
-        return;
-    }
+    if (cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     // girl = female + boy-ish axis + 0.5 on the "singular" axis: its neighbours are boy and woman
     // (cosine 1/(1.5 sqrt 2) = 0.4714), then queen (same), then words sharing the 0.5 axis.
     const auto r = run_cli("nn " + vectors() + " -k 2 GIRL man");
@@ -36,7 +34,7 @@ TEST_CASE("embedkit nn prints neighbours with cosine scores", "[cli][search]") {
 }
 
 TEST_CASE("embedkit analogy answers B - A + C", "[cli][search]") {
-    if (cli_path().empty()) return;
+    if (cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     auto r = run_cli("analogy " + vectors() + " paris france berlin -k 1");
     INFO(r.out);
     REQUIRE(r.status == 0);
@@ -48,7 +46,7 @@ TEST_CASE("embedkit analogy answers B - A + C", "[cli][search]") {
 }
 
 TEST_CASE("embedkit eval prints the analogy table, the correlation and JSON", "[cli][eval]") {
-    if (cli_path().empty()) return;
+    if (cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     const std::string files = " --analogies '" + kEvalDataDir + "tiny_questions.txt' --similarity '" + kEvalDataDir + "tiny_pairs.txt'";
     auto r = run_cli("eval " + vectors() + files + " --restrict 16 --similarity-restrict 16");
     INFO(r.out);
@@ -67,7 +65,7 @@ TEST_CASE("embedkit eval prints the analogy table, the correlation and JSON", "[
 }
 
 TEST_CASE("embedkit search commands fail with exit 1 on bad input", "[cli][search]") {
-    if (cli_path().empty()) return;
+    if (cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     auto r = run_cli("nn --vectors /nonexistent/vectors.txt king");
     CHECK(r.status == 1);
     CHECK(r.out.find("/nonexistent/vectors.txt") != std::string::npos);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/run_command.hpp"
+#include "support/skip.hpp"
 
 #include <algorithm>
 #include <map>
@@ -92,10 +93,7 @@ const std::vector<std::string> kEveryModelFlags = {
 }  // namespace
 
 TEST_CASE("embedkit train --help lists the shared flags and the models", "[cli][help]") {
-    if (cli_path().empty()) {
-        WARN("the CLI is not built");
-        return;
-    }
+    if (cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     const auto r = run_cli("train --help");
     INFO(r.out);
     REQUIRE(r.status == 0);
@@ -113,10 +111,7 @@ TEST_CASE("embedkit train --help lists the shared flags and the models", "[cli][
 }
 
 TEST_CASE("embedkit train --model M --help lists the flags that apply to M and no others", "[cli][help]") {
-    if (cli_path().empty()) {
-        WARN("the CLI is not built");
-        return;
-    }
+    if (cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     for (const std::string& model : kHelpModels) {
         // --model before --help, and after it.
         for (const std::string& args : {"train --model " + model + " --help", "train --help --model " + model}) {
@@ -146,10 +141,7 @@ TEST_CASE("embedkit train --model M --help lists the flags that apply to M and n
 }
 
 TEST_CASE("embedkit train --help with an unknown --model lists the models", "[cli][help]") {
-    if (cli_path().empty()) {
-        WARN("the CLI is not built");
-        return;
-    }
+    if (cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     const auto r = run_cli("train --model nosuch --help");
     INFO(r.out);
     CHECK(r.status == 0);

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/run_command.hpp"
+#include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_files.hpp"
 
@@ -79,10 +80,7 @@ double vector_cosine(const std::vector<double>& a, const std::vector<double>& b)
 }  // namespace
 
 TEST_CASE("embedkit train --model pairs: every loss writes vectors", "[cli][pairs]") {
-    if (cli_path().empty()) {
-        WARN("the CLI is not built");
-        return;
-    }
+    if (cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     TempDir dir;
     write(dir.file("pairs.txt"), category_pairs());
     for (const std::string loss : {"infonce", "nt-xent", "mnrl", "triplet", "logistic"}) {
@@ -103,7 +101,7 @@ TEST_CASE("embedkit train --model pairs: every loss writes vectors", "[cli][pair
 }
 
 TEST_CASE("embedkit train --model pairs: two towers over separate key spaces", "[cli][pairs]") {
-    if (cli_path().empty()) return;
+    if (cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     TempDir dir;
     std::string text;
     for (int r = 0; r < 20; ++r) text += "u1 book\nu2 pen\nu3 book\n";
@@ -118,7 +116,7 @@ TEST_CASE("embedkit train --model pairs: two towers over separate key spaces", "
 }
 
 TEST_CASE("embedkit train --model pairs --corpus-pairs trains on a text's windows", "[cli][pairs]") {
-    if (cli_path().empty()) return;
+    if (cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     TempDir dir;
     std::string text;
     for (int r = 0; r < 30; ++r) text += "the cat sat on the mat and the dog sat on the log\n";
@@ -132,7 +130,7 @@ TEST_CASE("embedkit train --model pairs --corpus-pairs trains on a text's window
 }
 
 TEST_CASE("embedkit train --model pairs: errors name the flag or the line", "[cli][pairs]") {
-    if (cli_path().empty()) return;
+    if (cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     TempDir dir;
     write(dir.file("pairs.txt"), "a b\nc d e\n");
     write(dir.file("good.txt"), category_pairs());
@@ -156,7 +154,7 @@ TEST_CASE("embedkit train --model pairs: errors name the flag or the line", "[cl
 }
 
 TEST_CASE("embedkit train --model pairs: one thread and a seed give identical files", "[cli][pairs]") {
-    if (cli_path().empty()) return;
+    if (cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     TempDir dir;
     write(dir.file("pairs.txt"), category_pairs());
     for (const std::string loss : {"infonce", "triplet", "logistic"}) {
@@ -179,7 +177,7 @@ TEST_CASE("embedkit train --model pairs: one thread and a seed give identical fi
 }
 
 TEST_CASE("embedkit train --model pairs: training separates two hidden categories", "[cli][pairs]") {
-    if (cli_path().empty()) return;
+    if (cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     TempDir dir;
     // Every ordered pair of items within a category, 20 times over, in a fixed shuffled-looking order.
     const std::vector<std::vector<std::string>> categories{{"apple", "banana", "cherry", "grape"},
@@ -233,7 +231,7 @@ TEST_CASE("embedkit train --model pairs: training separates two hidden categorie
 }
 
 TEST_CASE("embedkit train --model pairs: pairs file errors give file:line", "[cli][pairs]") {
-    if (cli_path().empty()) return;
+    if (cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     TempDir dir;
     write(dir.file("ids.txt"), "0 1\n1 2\n3 x\n");
     const std::string io = " --output '" + dir.file("out.vec") + "'";

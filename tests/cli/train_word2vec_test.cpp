@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/run_command.hpp"
+#include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_files.hpp"
 
@@ -44,10 +45,7 @@ using embedkit::testing::file_bytes;
 }  // namespace
 
 TEST_CASE("embedkit train --model skipgram|cbow writes vectors, vocabulary, progress and a summary", "[cli][word2vec]") {
-    if (testing::cli_path().empty()) {
-        WARN("the CLI is not built");
-        return;
-    }
+    if (testing::cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     const TempDir dir;
     const std::string corpus = dir.file("corpus.txt");
     write_topics_corpus(corpus);
@@ -97,10 +95,7 @@ TEST_CASE("embedkit train --model skipgram|cbow writes vectors, vocabulary, prog
 }
 
 TEST_CASE("embedkit train --stream and --in-memory write the same vectors and leave no temporary file", "[cli][word2vec]") {
-    if (testing::cli_path().empty()) {
-        WARN("the CLI is not built");
-        return;
-    }
+    if (testing::cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     const TempDir dir;
     const TempDir temp("embedkit_test_stream_");  // --temp-dir: must be empty after every run
     const std::string corpus = dir.file("corpus.txt");
@@ -133,10 +128,7 @@ TEST_CASE("embedkit train --stream and --in-memory write the same vectors and le
 }
 
 TEST_CASE("embedkit train fails clearly and leaves no output file", "[cli][word2vec]") {
-    if (testing::cli_path().empty()) {
-        WARN("the CLI is not built");
-        return;
-    }
+    if (testing::cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
     const TempDir dir;
     const std::string corpus = dir.file("corpus.txt");
     write_topics_corpus(corpus);

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_files.hpp"
 
@@ -114,10 +115,7 @@ void check_agreement(const std::string& vectors_path, const std::string& analogi
 }  // namespace
 
 TEST_CASE("Evaluation agrees with gensim on the hand-made vectors", "[eval][gensim]") {
-    if (!have_gensim()) {
-        WARN("gensim is not installed for " << kPython << ": skipping the comparison");
-        return;
-    }
+    if (!have_gensim()) EMBEDKIT_SKIP("gensim is not installed for " << kPython);
     for (long restrict : {16L, 30000L}) {
         INFO("restrict " << restrict);
         check_agreement(kEvalDataDir + "tiny_vectors.txt", kEvalDataDir + "tiny_questions.txt", kEvalDataDir + "tiny_pairs.txt",
@@ -126,14 +124,8 @@ TEST_CASE("Evaluation agrees with gensim on the hand-made vectors", "[eval][gens
 }
 
 TEST_CASE("Evaluation agrees with gensim on questions-words and WordSim-353", "[eval][gensim]") {
-    if (!have_gensim()) {
-        WARN("gensim is not installed for " << kPython << ": skipping the comparison");
-        return;
-    }
-    if (!fs::exists(kSharedEval + "questions-words.txt")) {
-        WARN("no shared evaluation data at " << kSharedEval);
-        return;
-    }
+    if (!have_gensim()) EMBEDKIT_SKIP("gensim is not installed for " << kPython);
+    if (!fs::exists(kSharedEval + "questions-words.txt")) EMBEDKIT_SKIP("no shared evaluation data at " << kSharedEval);
     TempDir dir;
     // Vectors with planted analogies (about 60% accuracy), capitalised variants and rare words.
     const std::string vectors = (dir.path() / "planted.vec").string();

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/skip.hpp"
 #include "support/temp_dir.hpp"
 #include "support/unseekable_buffer.hpp"
 
@@ -317,10 +318,7 @@ TEST_CASE("fasttext .bin: read_fasttext_model detects embedkit's and fastText's 
 }
 
 TEST_CASE("fasttext .bin: vectors equal `fasttext print-word-vectors` for a model fastText trains", "[fasttext_bin]") {
-    if (!fasttext_installed()) {
-        WARN("the fasttext binary is not installed: skipping the comparison with fastText itself");
-        return;
-    }
+    if (!fasttext_installed()) EMBEDKIT_SKIP("the fasttext binary is not installed (Debian package fasttext)");
     const TempDir dir;
     // A small corpus with several lines (so fastText adds "</s>") and multi-byte words.
     {

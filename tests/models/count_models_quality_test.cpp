@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/skip.hpp"
+
 #include <filesystem>
 #include <string>
 
@@ -22,7 +24,9 @@ struct Text8 {
     Corpus corpus;
 };
 
-// The corpus, or nullptr (with a warning: the test is skipped) when the shared data is missing.
+// The corpus, or nullptr when the shared data is missing (the test then skips).
+const char* const kText8Missing = "text8-prefix not found (the shared data sits beside the project)";
+
 const Text8* text8() {
     static const Text8 data = [] {
         Text8 t;
@@ -36,7 +40,6 @@ const Text8* text8() {
         t.corpus = Corpus::encode_file(path, t.vocab, lines);
         return t;
     }();
-    if (data.vocab.empty()) WARN("skipped: text8-prefix not found (the shared data sits beside the project)");
     return data.vocab.empty() ? nullptr : &data;
 }
 
@@ -56,7 +59,7 @@ void score(const WordVectors<float>& vectors, double min_analogy, double min_ws3
 
 TEST_CASE("glove quality: 5 epochs on text8-prefix learn analogies and similarities", "[glove][quality]") {
     const Text8* t = text8();
-    if (t == nullptr) return;
+    if (t == nullptr) EMBEDKIT_SKIP(kText8Missing);
     GloveOptions o;
     o.epochs = 5;
     o.x_max = 10;
@@ -69,7 +72,7 @@ TEST_CASE("glove quality: 5 epochs on text8-prefix learn analogies and similarit
 
 TEST_CASE("ppmi-svd quality: text8-prefix, window 5", "[ppmi][quality]") {
     const Text8* t = text8();
-    if (t == nullptr) return;
+    if (t == nullptr) EMBEDKIT_SKIP(kText8Missing);
     PpmiSvdOptions o;
     o.threads = 2;
     o.cooccurrence.threads = 2;

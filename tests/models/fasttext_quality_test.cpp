@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/skip.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <set>
@@ -20,8 +22,7 @@ TEST_CASE("fasttext quality: unseen plurals on text8-prefix land near their stem
     const std::string data = EMBEDKIT_SHARED_DATA_DIR;
     const std::string corpus_path = data + "/text8-prefix";
     if (!std::filesystem::exists(corpus_path)) {
-        WARN("skipped: " << corpus_path << " not found (the shared data sits beside the project)");
-        return;
+        EMBEDKIT_SKIP(corpus_path << " not found (the shared data sits beside the project)");
     }
     VocabOptions vo;
     vo.min_count = 5;

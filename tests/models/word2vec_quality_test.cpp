@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/skip.hpp"
+
 #include <filesystem>
 #include <string>
 
@@ -17,8 +19,7 @@ TEST_CASE("word2vec quality: skip-gram on text8-prefix learns analogies and simi
     const std::string data = EMBEDKIT_SHARED_DATA_DIR;
     const std::string corpus_path = data + "/text8-prefix";
     if (!std::filesystem::exists(corpus_path)) {
-        WARN("skipped: " << corpus_path << " not found (the shared data sits beside the project)");
-        return;
+        EMBEDKIT_SKIP(corpus_path << " not found (the shared data sits beside the project)");
     }
     Word2VecOptions options;
     options.architecture = Word2VecArchitecture::skipgram;
