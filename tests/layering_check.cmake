@@ -3,23 +3,31 @@
 #   cmake -DINCLUDE_DIR=<repo>/include/embedkit -P layering_check.cmake
 
 # The folders (or files) each folder may not include.
-set(forbidden_detail "core/;text/;train/;updates/;models/;losses/;search/;eval/;io/")
-set(forbidden_core "train/;updates/;models/;losses/;search/;eval/;io/")
-set(forbidden_text "core/;train/;updates/;models/;losses/;search/;eval/;io/")
-set(forbidden_losses "train/;updates/;models/;search/;eval/;io/")
-set(forbidden_train "updates/;models/;losses/;search/;eval/;io/")
-set(forbidden_updates "models/;search/;eval/;io/")
-set(forbidden_models "search/;eval/;io/")
-set(forbidden_io "train/;updates/;models/;losses/;search/;eval/")
-set(forbidden_search "train/;updates/;models/;io/")
-set(forbidden_eval "train/;updates/;models/;io/")
+set(forbidden_detail "core/;text/;train/;updates/;models/;losses/;search/;eval/;io/;mpi/")
+set(forbidden_core "train/;updates/;models/;losses/;search/;eval/;io/;mpi/")
+set(forbidden_text "core/;train/;updates/;models/;losses/;search/;eval/;io/;mpi/")
+set(forbidden_losses "train/;updates/;models/;search/;eval/;io/;mpi/")
+set(forbidden_train "updates/;models/;losses/;search/;eval/;io/;mpi/")
+set(forbidden_updates "models/;search/;eval/;io/;mpi/")
+set(forbidden_models "search/;eval/;io/;mpi/")
+set(forbidden_io "train/;updates/;models/;losses/;search/;eval/;mpi/")
+set(forbidden_search "train/;updates/;models/;io/;mpi/")
+set(forbidden_eval "train/;updates/;models/;io/;mpi/")
+# mpi/ (the optional distributed part) may include anything below models/; nothing else includes it.
+set(forbidden_mpi "models/;search/;eval/;io/")
 
 file(GLOB_RECURSE headers RELATIVE "${INCLUDE_DIR}" "${INCLUDE_DIR}/*.hpp")
 set(violations "")
 set(checked 0)
 foreach(header IN LISTS headers)
   if(NOT header MATCHES "^([a-z]+)/")
-    continue()  # top-level: errors, types, version, the umbrella
+    # Top level (errors, types, version, the umbrella): any layer but the optional mpi/, so that
+    # #include <embedkit/embedkit.hpp> never needs MPI.
+    file(STRINGS "${INCLUDE_DIR}/${header}" includes REGEX "^#include \"embedkit/mpi/")
+    foreach(line IN LISTS includes)
+      list(APPEND violations "${header}: ${line} (only mpi/ includes mpi/)")
+    endforeach()
+    continue()
   endif()
   set(layer "${CMAKE_MATCH_1}")
   file(STRINGS "${INCLUDE_DIR}/${header}" includes REGEX "^#include \"embedkit/")
