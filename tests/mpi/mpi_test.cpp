@@ -9,6 +9,8 @@
 #include <embedkit/text/byte_ranges.hpp>
 #include <embedkit/text/vocab.hpp>
 
+#include "support/byte_range_tokens.hpp"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -44,14 +46,7 @@ void write_text(const std::string& path, const std::string& text) {
 }
 
 std::vector<std::string> tokens_of(const std::string& path, ByteRange range) {
-    TokenizerOptions options;
-    options.buffer_bytes = 3;  // refills inside tokens
-    options.max_token_bytes = 12;
-    ByteRangeReader reader(path, range, options);
-    std::vector<std::string> tokens;
-    std::vector<std::string_view> sentence;
-    while (reader.next_sentence(sentence)) tokens.insert(tokens.end(), sentence.begin(), sentence.end());
-    return tokens;
+    return testing::byte_range_tokens(path, range);
 }
 
 // Tokens as "part\0n\0tok\0tok\0..." so they can travel through all_gather.

@@ -3,6 +3,7 @@
 #include <embedkit/text/byte_ranges.hpp>
 #include <embedkit/text/vocab.hpp>
 
+#include "support/byte_range_tokens.hpp"
 #include "text/text_test_helpers.hpp"
 
 #include <algorithm>
@@ -44,17 +45,7 @@ void write_byte_range_file(const std::string& path, const std::string& text) {
     out << text;
 }
 
-// The tokens of `range` of `path`, flattened, read 3 bytes at a time (so refills cross tokens).
-std::vector<std::string> byte_range_tokens(const std::string& path, ByteRange range) {
-    TokenizerOptions options;
-    options.buffer_bytes = 3;
-    options.max_token_bytes = 12;
-    ByteRangeReader reader(path, range, options);
-    std::vector<std::string> tokens;
-    std::vector<std::string_view> sentence;
-    while (reader.next_sentence(sentence)) tokens.insert(tokens.end(), sentence.begin(), sentence.end());
-    return tokens;
-}
+using testing::byte_range_tokens;
 
 }  // namespace
 
