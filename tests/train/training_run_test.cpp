@@ -74,7 +74,7 @@ TEST_CASE("a NaN loss stops the run as diverged, naming the learning rate", "[tr
     CHECK_FALSE(keep_going);
     CHECK_THROWS_AS(run.finish(), numeric_error);
     TrainingRun other(o);
-    CHECK_THROWS_WITH(other.finish(/*parameters_finite=*/false), Catch::Contains("diverged") && Catch::Contains("0.5"));
+    CHECK_THROWS_WITH(other.finish([] { return false; }), Catch::Contains("diverged") && Catch::Contains("0.5"));
 }
 
 TEST_CASE("the pause action runs once every worker is paused or done, with the others waiting", "[train]") {

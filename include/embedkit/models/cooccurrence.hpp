@@ -19,7 +19,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -331,11 +330,10 @@ public:
 
     /// Counts every pair of the corpus into the tables, spilling runs when they fill up.
     void count() {
-        start_ = std::chrono::steady_clock::now();
         run_.emplace(run_options());
         for (unsigned t = 0; t < threads_; ++t) tables_.push_back(std::make_unique<PairCountTable>(table_bytes_));
         executor_.run([&](unsigned t) { count_shard(t); });
-        throw_if_stopped();
+        run_->throw_if_stopped();
         stats_.tokens = run_->processed();
         stats_.pairs = pairs_.load();
         stats_.spilled_runs = runs_->spilled();
@@ -364,7 +362,7 @@ public:
         tables_.clear();
         stats_.merge_passes = runs_->passes();
         stats_.entries = cells;
-        stats_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        stats_.seconds = run_->elapsed_seconds();
         merged_ = 1.0;
         run_->finish();
     }
@@ -484,12 +482,7 @@ private:
     void merge_tick(std::uint64_t read) {
         merged_ = std::min(1.0, static_cast<double>(read) / static_cast<double>(merge_total_));
         (void)run_->report_now(0.0, /*forced=*/false);
-        throw_if_stopped();
-    }
-
-    // finish() on a stopped run throws cancelled.
-    void throw_if_stopped() {
-        if (run_->stopping()) run_->finish();
+        run_->throw_if_stopped();
     }
 
     const Vocab& vocab_;
@@ -506,7 +499,6 @@ private:
     std::uint64_t merge_total_ = 1;
     std::atomic<std::uint64_t> pairs_{0};
     std::optional<TrainingRun> run_;
-    std::chrono::steady_clock::time_point start_;
     double merged_ = -1;  // the fraction of the merge done; < 0 while counting
 };
 

@@ -144,7 +144,7 @@ public:
             // A report at the end of every epoch; finish() makes the last one.
             if (epoch + 1 < options_.epochs && !run.report_now(run.learning_rate(run.processed()))) break;
         }
-        run.finish(run.stopping() || (word_.leftCols(dim_ + 1).allFinite() && context_.leftCols(dim_ + 1).allFinite()));
+        run.finish([&] { return word_.leftCols(dim_ + 1).allFinite() && context_.leftCols(dim_ + 1).allFinite(); });
         model.vocab = matrix_.vocab();
         model.options = options_;
         model.word = word_.leftCols(dim_);

@@ -249,7 +249,7 @@ public:
                 model_.epoch_loss.push_back((after.loss_sum - before.loss_sum) / static_cast<double>(after.pairs - before.pairs));
             }
         }
-        run.finish(run.stopping() || (tables_.anchors->allFinite() && tables_.positives->allFinite()));
+        run.finish([&] { return tables_.anchors->allFinite() && tables_.positives->allFinite(); });
         return std::move(model_);
     }
 

@@ -186,7 +186,7 @@ template <class Scalar = float>
         if (done == products) return;
         bool keep_going = true;
         (void)run.sync(0, 1, 0.0, 0, keep_going);
-        if (!keep_going) run.finish();  // throws cancelled
+        if (!keep_going) run.throw_if_stopped();
     };
     const unsigned threads = ThreadExecutor(options.threads).workers();
     const auto a = detail::ppmi_rows<float>(matrix, options.context_smoothing, false);

@@ -121,8 +121,7 @@ void run_word2vec_updates(const Word2VecOptions& options, const std::vector<std:
                              [&](updates::Word2VecWorkspace<S>& w, S lr) { rule(layers, w, lr); });
     });
     auto finite = [](const RowMatrix<S>* m) { return m == nullptr || m->allFinite(); };
-    run.finish(run.stopping() ||
-               (finite(params.input) && finite(params.output_negative) && finite(params.output_hs)));
+    run.finish([&] { return finite(params.input) && finite(params.output_negative) && finite(params.output_hs); });
 }
 
 }  // namespace embedkit::detail

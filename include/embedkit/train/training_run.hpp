@@ -169,18 +169,34 @@ public:
         return false;
     }
 
-    /// After the workers have returned: rethrows a failed pause action; throws numeric_error if
-    /// the run diverged (or `parameters_finite` is false), cancelled if it was stopped; otherwise
-    /// makes the final report (fraction 1, the floor learning rate, the mean loss of the run).
-    void finish(bool parameters_finite = true) {
+    /// Mid-run, between two passes of the workers: rethrows a failed pause action, throws
+    /// numeric_error if the run diverged, cancelled if it was stopped; otherwise returns.
+    void throw_if_stopped() const {
         if (pause_error_) std::rethrow_exception(pause_error_);
         if (diverged_.load()) throw_diverged("the loss became NaN or Inf");
         if (stop_.load()) {
             throw cancelled(stopped_after_pause_ ? options_.name + " stopped on request; the checkpoint holds its last state"
                                                  : options_.name + " cancelled");
         }
-        if (!parameters_finite) throw_diverged("it produced NaN or Inf parameters");
+    }
+
+    /// After the workers have returned: what throw_if_stopped throws; then numeric_error if
+    /// `parameters_finite()` (called only for a run that was not stopped: it may scan the
+    /// matrices) is false; otherwise the final report (fraction 1, the floor learning rate, the
+    /// mean loss of the run).
+    template <class ParametersFinite>
+    void finish(ParametersFinite&& parameters_finite) {
+        throw_if_stopped();
+        if (!parameters_finite()) throw_diverged("it produced NaN or Inf parameters");
         (void)report(true, options_.schedule.initial * options_.schedule.min_ratio);
+    }
+    void finish() {
+        finish([] { return true; });
+    }
+
+    /// Seconds since the run was created.
+    [[nodiscard]] double elapsed_seconds() const {
+        return std::chrono::duration<double>(Clock::now() - start_).count();
     }
 
     [[noreturn]] void throw_diverged(const std::string& what) const {
