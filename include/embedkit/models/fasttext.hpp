@@ -83,10 +83,13 @@ inline void validate(const FastTextOptions& o) {
 
 namespace detail {
 
-/// The options a fastText run uses: Word2Vec's resolved with fastText's sampler power (0.5 when
-/// unset: on gutenberg100m, +0.6 points analogy and +1.9 WS353 over unigram^0.75).
+/// fastText's sampler power, used when FastTextOptions leaves it unset: on gutenberg100m, +0.6
+/// points analogy and +1.9 WS353 over unigram^0.75.
+inline constexpr double kFastTextNegativePower = 0.5;
+
+/// The options a fastText run uses: Word2Vec's resolved with fastText's sampler power.
 [[nodiscard]] inline Word2VecOptions fasttext_resolved(const FastTextOptions& options) {
-    return resolved(options.word2vec, 0.5);
+    return resolved(options.word2vec, kFastTextNegativePower);
 }
 
 /// Every FastTextOptions field beyond Word2Vec's that shapes a run, in checkpoint order.
@@ -101,7 +104,7 @@ void for_each_fasttext_setting(Options& o, Visit&& visit) {
 
 /// The settings a checkpoint keeps for a fastText run.
 [[nodiscard]] inline Settings fasttext_settings(const FastTextOptions& options) {
-    Settings settings = word2vec_settings(options.word2vec, 0.5);
+    Settings settings = word2vec_settings(options.word2vec, kFastTextNegativePower);
     const Settings own = settings_of(options, [](const FastTextOptions& x, auto&& visit) { for_each_fasttext_setting(x, visit); });
     settings.insert(settings.end(), own.begin(), own.end());
     return settings;

@@ -77,7 +77,9 @@ void run_word2vec_updates(const Word2VecOptions& options, const std::vector<std:
     }
     const Subsampler subsampler(counts, options.sample);
     std::optional<AliasSampler> sampler;
-    if (options.negative > 0) sampler.emplace(make_unigram_sampler(counts, options.negative_power.value_or(0.75)));
+    if (options.negative > 0) {
+        sampler.emplace(make_unigram_sampler(counts, options.negative_power.value_or(kWord2VecNegativePower)));
+    }
     HuffmanTree tree;
     if (options.hierarchical_softmax) tree = HuffmanTree(counts);
     for (RowMatrix<S>* m : {params.input, params.output_negative, params.output_hs}) {

@@ -123,6 +123,10 @@ void for_each_word2vec_setting(Options& o, Visit&& visit) {
 /// saves, not what it computes. A resumed run takes them from ResumeOptions.
 inline constexpr const char* kWord2VecRunFields[] = {"progress", "progress_interval", "checkpoint", "stop_requested"};
 
+/// Negatives are drawn in proportion to count^power; this power when Word2VecOptions leaves it
+/// unset (word2vec.c's and gensim's).
+inline constexpr double kWord2VecNegativePower = 0.75;
+
 /// The options a run actually uses: the learning rate, the sampler's power (`default_power`
 /// when unset: 0.75 for Word2Vec, 0.5 for fastText) and the thread count resolved.
 [[nodiscard]] inline Word2VecOptions resolved(Word2VecOptions o, double default_power) {
@@ -133,7 +137,7 @@ inline constexpr const char* kWord2VecRunFields[] = {"progress", "progress_inter
 }
 
 /// The settings a checkpoint keeps for `o` (resolved first).
-[[nodiscard]] inline Settings word2vec_settings(const Word2VecOptions& o, double default_power = 0.75) {
+[[nodiscard]] inline Settings word2vec_settings(const Word2VecOptions& o, double default_power = kWord2VecNegativePower) {
     return settings_of(resolved(o, default_power),
                        [](const Word2VecOptions& x, auto&& visit) { for_each_word2vec_setting(x, visit); });
 }
