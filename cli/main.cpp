@@ -1,6 +1,7 @@
 // embedkit: train, query and evaluate embeddings from the command line.
 
 #include "command.hpp"
+#include "mpi_world.hpp"
 #include "stop_signals.hpp"
 
 #include <embedkit/errors.hpp>
@@ -14,12 +15,34 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <optional>
 #include <string>
 
 int main(int argc, char** argv) {
     // Past a file-size limit (ulimit -f) a write should fail with EFBIG and be reported like a
     // full disk, not kill the process with SIGXFSZ.
     std::signal(SIGXFSZ, SIG_IGN);
+#ifdef EMBEDKIT_CLI_WITH_MPI
+    // Under mpirun every rank runs this same command line; train and cooccur split their input.
+    // The trainers' MPI calls come from whichever worker thread reaches a meeting last.
+    std::optional<embedkit::mpi::Environment> mpi;
+    struct LeaveWorld {
+        ~LeaveWorld() { embedkit::cli::MpiWorld::instance().leave(); }
+    } leave_world_before_finalize;
+    if (embedkit::cli::started_by_mpirun()) {
+        try {
+            mpi.emplace(argc, argv, MPI_THREAD_SERIALIZED);
+            if (mpi->thread_level() < MPI_THREAD_SERIALIZED) {
+                fmt::print(stderr, "embedkit: error: this MPI does not support MPI_THREAD_SERIALIZED\n");
+                return 1;
+            }
+            embedkit::cli::MpiWorld::instance().join();
+        } catch (const embedkit::error& e) {
+            fmt::print(stderr, "embedkit: error: {}\n", e.what());
+            return 1;
+        }
+    }
+#endif
     CLI::App app{"embedkit " EMBEDKIT_VERSION_STRING ": train, query and evaluate embeddings"};
     app.set_version_flag("--version", EMBEDKIT_VERSION_STRING);
     app.require_subcommand(1);

@@ -3,6 +3,7 @@
 // --save-model.
 
 #include "input_file.hpp"
+#include "mpi_world.hpp"
 #include "progress_printer.hpp"
 #include "setting_flags.hpp"
 #include "stop_signals.hpp"
@@ -42,6 +43,8 @@ struct Word2VecArgs {
     bool cbow_sum = false;
     bool shared_negatives = true;
     std::optional<double> negative_power;
+    std::uint64_t sync_words = kDefaultSyncWords;
+    std::string sync_merge = "sum";
 };
 
 Word2VecArgs& word2vec_args() {
@@ -83,15 +86,18 @@ CheckpointOptions checkpoint_options(const TrainArgs& a) {
 /// the signal number; so does one stopped before its training began.
 template <class Train>
 auto run_stoppable(const TrainArgs& a, const CheckpointOptions& checkpoint, Train&& train) {
+    const bool leader = MpiWorld::instance().leader();
     if (StopOnSignals::stopped()) {
-        fmt::print(stderr, "embedkit: interrupted before training began\n");
+        if (leader) fmt::print(stderr, "embedkit: interrupted before training began\n");
         throw Exit{StopOnSignals::exit_status()};
     }
     try {
         return train(StopOnSignals::flag());
     } catch (const cancelled&) {
         if (!StopOnSignals::stopped()) throw;
-        if (!checkpoint.path.empty()) {
+        if (!leader) {
+            // Rank 0 says it for the job.
+        } else if (!checkpoint.path.empty()) {
             fmt::print(stderr,
                        "embedkit: interrupted; the training state is saved in {}\n"
                        "continue with: embedkit train --resume {} --input {} --output {}\n",
@@ -108,6 +114,8 @@ auto run_stoppable(const TrainArgs& a, const CheckpointOptions& checkpoint, Trai
 template <class Model>
 void write_outputs(const TrainArgs& a, Model& model, const Vocab& vocab, std::size_t tokens, int epochs, int dim,
                    std::chrono::steady_clock::time_point start) {
+    // Under mpirun every rank ends with the same model; rank 0 writes it.
+    if (!MpiWorld::instance().leader()) return;
     const VectorFormat format = a.format == "bin" ? VectorFormat::binary : VectorFormat::text;
     if constexpr (std::is_same_v<Model, FastTextModel<float>>) {
         write_word2vec(a.output, model.vectors(a.threads), format);
@@ -212,7 +220,7 @@ void check_resume_flags(const TrainArgs& a, const Checkpoint<float>& header) {
     // What a checkpoint does not hold, and so may be given anew (--model is compared below).
     static const std::set<std::string> not_saved = {
         "--model",  "--input",  "--output", "--format", "--save-vocab", "--save-model", "--checkpoint",
-        "--checkpoint-every", "--resume", "--quiet", "-q", "--stream", "--in-memory", "--temp-dir"};
+        "--checkpoint-every", "--resume", "--quiet", "-q", "--stream", "--in-memory", "--temp-dir", "--sync-words", "--sync-merge"};
     const std::string model = checkpoint_model(header, a.resume);
     std::vector<std::string> differences;
     if (a.given.count("--model") > 0 && a.model != model) {
@@ -253,33 +261,84 @@ void check_resume_flags(const TrainArgs& a, const Checkpoint<float>& header) {
     if (!differences.empty()) throw refuse();
 }
 
+/// This rank's part of --input, encoded with `vocab` (a distributed run; every rank fails when
+/// one cannot read its part).
+EncodedCorpus encode_part(const TrainArgs& a, const Vocab& vocab) {
+    MpiWorld& world = MpiWorld::instance();
+    if (a.input == "-") {
+        throw invalid_options("--input -: standard input cannot be split across MPI ranks; give a file every rank can read");
+    }
+    return world.together([&] {
+        return EncodedCorpus(a.input, vocab, corpus_storage(a), a.temp_dir, {}, world.part(a.input), world.size());
+    });
+}
+
+/// Fails now if an output cannot be written later; under mpirun rank 0 writes them and checks,
+/// and every rank stops with its message.
+void check_outputs_writable(const TrainArgs& a, const std::string& save_model, const std::string& checkpoint) {
+    MpiWorld& world = MpiWorld::instance();
+    world.together([&] {
+        if (!world.leader()) return;
+        check_writable(a.output);
+        check_writable(a.save_vocab);
+        check_writable(save_model);
+        check_writable(checkpoint);
+    });
+}
+
+/// The corpus of a fresh run: the whole input alone; under mpirun the vocabulary counted by all
+/// ranks and this rank's part of the input (rank 0 prints the summary).
+TrainingCorpus read_corpus(const TrainArgs& a, std::int64_t min_count) {
+    MpiWorld& world = MpiWorld::instance();
+    if (!world.distributed()) return read_training_corpus(a.input, min_count, a.quiet, corpus_storage(a), a.temp_dir);
+    TrainingCorpus t;
+    VocabOptions options;
+    options.min_count = min_count;
+    t.vocab = world.vocab(a.input, options);
+    if (t.vocab.total_tokens_seen() == 0) throw invalid_argument(a.input + ": the corpus is empty");
+    if (t.vocab.empty()) {
+        throw invalid_argument(a.input + ": no word occurs at least --min-count " + std::to_string(min_count) + " times");
+    }
+    t.corpus = encode_part(a, t.vocab);
+    if (!a.quiet && world.leader()) {
+        fmt::print(stderr, "corpus: {} tokens ({} in the vocabulary) split across {} ranks, {} on rank 0; vocabulary: {} words with count >= {}\n",
+                   t.vocab.total_tokens_seen(), t.vocab.total_count(), world.size(), t.corpus.token_count(), t.vocab.size(), min_count);
+        print_corpus_storage(t.corpus);
+    }
+    return t;
+}
+
 /// --resume FILE: the options, vocabulary and state come from the checkpoint; the corpus is
 /// --input again, encoded with the checkpoint's vocabulary (in memory or streamed: the ids, and
 /// so the corpus fingerprint, are the same).
 void resume_run(const TrainArgs& a) {
+    MpiWorld& world = MpiWorld::instance();
     const StopOnSignals signals;
     const Checkpoint<float> header = read_checkpoint<float>(a.resume, /*header_only=*/true);
     check_resume_flags(a, header);
     const bool fasttext = header.model == "fasttext";
-    check_writable(a.output);
-    check_writable(a.save_vocab);
-    check_writable(fasttext_args().save_model);
-    check_writable(a.checkpoint);
+    check_outputs_writable(a, fasttext_args().save_model, a.checkpoint);
     const auto start = std::chrono::steady_clock::now();
     const Vocab vocab = read_checkpoint_vocab(a.resume);
-    const InputFile input(a.input);
-    const EncodedCorpus corpus(input.path(), vocab, corpus_storage(a), a.temp_dir);
+    const EncodedCorpus corpus = world.distributed() ? encode_part(a, vocab) : [&] {
+        const InputFile input(a.input);
+        return EncodedCorpus(input.path(), vocab, corpus_storage(a), a.temp_dir);
+    }();
+    const std::unique_ptr<Peers> peers = world.peers(word2vec_args().sync_words, word2vec_args().sync_merge == "sum");
     const int epochs = std::stoi(header.setting("epochs", a.resume));
-    if (!a.quiet) {
+    const bool quiet = a.quiet || !world.leader();
+    if (!quiet) {
         print_corpus_storage(corpus);
-        fmt::print(stderr, "resuming {} from {}: {} of {} tokens ({} epochs) done\n", header.model, a.resume,
-                   header.state.processed, static_cast<std::uint64_t>(epochs) * corpus.token_count(), epochs);
+        fmt::print(stderr, "resuming {} from {}: {} tokens done ({} epochs){}\n", header.model, a.resume,
+                   header.state.processed, epochs,
+                   world.distributed() ? fmt::format(" on {} ranks", world.size()) : "");
     }
-    auto printer = std::make_shared<ProgressPrinter>(fasttext ? "fasttext" : "word2vec", a.quiet);
+    auto printer = std::make_shared<ProgressPrinter>(fasttext ? "fasttext" : "word2vec", quiet);
     ResumeOptions r;
     r.progress = [printer](const TrainingProgress& p) { return (*printer)(p); };
     r.progress_interval = printer->interval();
     r.checkpoint = checkpoint_options(a);
+    r.peers = peers.get();
     run_stoppable(a, r.checkpoint, [&](const std::atomic<bool>* stop) {
         r.stop_requested = stop;
         if (fasttext) {
@@ -290,6 +349,7 @@ void resume_run(const TrainArgs& a) {
             const Word2VecOptions options = model.options;
             write_outputs(a, model, vocab, corpus.token_count(), options.epochs, options.dim, start);
         }
+        print_peer_traffic(peers.get(), quiet);
         return 0;
     });
 }
@@ -301,16 +361,16 @@ void run_word2vec(const TrainArgs& a) {
     Word2VecOptions& o = options.word2vec;
     FastTextOptions& ft = options.fasttext;
     const FastTextArgs& f = fasttext_args();
-    check_writable(a.output);
-    check_writable(a.save_vocab);
-    check_writable(f.save_model);
-    check_writable(o.checkpoint.path);
+    check_outputs_writable(a, f.save_model, o.checkpoint.path);
 
     const auto start = std::chrono::steady_clock::now();
-    const TrainingCorpus training = read_training_corpus(a.input, o.min_count, a.quiet, corpus_storage(a), a.temp_dir);
+    const TrainingCorpus training = read_corpus(a, o.min_count);
     const Vocab& vocab = training.vocab;
     const EncodedCorpus& corpus = training.corpus;
-    auto printer = std::make_shared<ProgressPrinter>(a.model, a.quiet);
+    const std::unique_ptr<Peers> peers = MpiWorld::instance().peers(word2vec_args().sync_words, word2vec_args().sync_merge == "sum");
+    o.peers = peers.get();
+    ft.word2vec.peers = peers.get();
+    auto printer = std::make_shared<ProgressPrinter>(a.model, a.quiet || !MpiWorld::instance().leader());
     o.progress = [printer](const TrainingProgress& p) { return (*printer)(p); };
     o.progress_interval = printer->interval();
     run_stoppable(a, o.checkpoint, [&](const std::atomic<bool>* stop) {
@@ -325,6 +385,7 @@ void run_word2vec(const TrainArgs& a) {
             Word2VecModel<float> model = train_word2vec<float>(vocab, corpus.view(), o);
             write_outputs(a, model, vocab, corpus.token_count(), o.epochs, o.dim, start);
         }
+        print_peer_traffic(peers.get(), a.quiet);
         return 0;
     });
 }
@@ -346,6 +407,14 @@ const RegisterTrainModel registration{TrainModel{
                                 "Skip-gram: one set of negatives per centre word, shared by its context words (default; "
                                 "--no-shared-negatives draws a set per pair as word2vec.c does)"),
                    {"skipgram", "fasttext"});
+        cmd.add_option("--sync-words", w.sync_words,
+                       "Under mpirun: words each rank trains between two merges of the ranks' parameters (a resumed "
+                       "run needs the same value)")
+            ->capture_default_str();
+        cmd.add_option("--sync-merge", w.sync_merge,
+                       "Under mpirun: how the ranks' changes to a row merge: mean (over the ranks that changed it) or sum")
+            ->check(CLI::IsMember({"mean", "sum"}))
+            ->capture_default_str();
         cmd.add_option("--negative-power", w.negative_power,
                        "Word2Vec: draw negatives in proportion to count^this (default 0.75 as word2vec.c and gensim; "
                        "fasttext models 0.5, as fastText)");

@@ -7,6 +7,7 @@
 #include "input_file.hpp"
 
 #include <embedkit/errors.hpp>
+#include <embedkit/text/byte_ranges.hpp>
 #include <embedkit/text/corpus.hpp>
 #include <embedkit/text/vocab.hpp>
 
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <system_error>
 
@@ -42,12 +44,20 @@ inline constexpr std::uint64_t kStreamAboveBytes = std::uint64_t{256} << 20;
 class EncodedCorpus {
 public:
     EncodedCorpus() = default;
+    /// `part`: only these bytes of the file (this rank's part of a distributed run), whose ids
+    /// are about 1/`parts` of the whole.
     EncodedCorpus(const std::string& text_path, const Vocab& vocab, CorpusStorage storage, const std::string& temp_dir,
-                  const TokenizerOptions& tokenizer = {}) {
-        const std::uint64_t id_bytes = sizeof(TokenId) * static_cast<std::uint64_t>(vocab.total_count());
+                  const TokenizerOptions& tokenizer = {}, const std::optional<ByteRange>& part = std::nullopt,
+                  unsigned parts = 1) {
+        const std::uint64_t id_bytes = sizeof(TokenId) * static_cast<std::uint64_t>(vocab.total_count()) / parts;
         streamed_ = storage == CorpusStorage::stream || (storage == CorpusStorage::automatic && id_bytes > kStreamAboveBytes);
         if (!streamed_) {
-            memory_ = Corpus::encode_file(text_path, vocab, tokenizer);
+            if (part) {
+                ByteRangeStream in(text_path, *part);
+                memory_ = Corpus::encode(in, vocab, tokenizer);
+            } else {
+                memory_ = Corpus::encode_file(text_path, vocab, tokenizer);
+            }
             return;
         }
         const std::filesystem::path dir = temp_dir.empty() ? std::filesystem::temp_directory_path()
@@ -66,7 +76,12 @@ public:
                 std::filesystem::remove(path, ignored);
             }
         } remove{path};
-        (void)encode_corpus_file(text_path, vocab, path, tokenizer);
+        if (part) {
+            ByteRangeStream in(text_path, *part);
+            (void)encode_corpus_file(in, vocab, path, tokenizer, text_path);
+        } else {
+            (void)encode_corpus_file(text_path, vocab, path, tokenizer);
+        }
         mapped_ = MappedCorpus(path);
         temp_dir_ = dir.string();
     }

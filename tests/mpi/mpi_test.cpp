@@ -1,14 +1,12 @@
-// The MPI tests, run by CTest under mpirun with 2 and 3 ranks (tests/CMakeLists.txt). A plain main,
-// not Catch2: every rank runs every check, a failed check prints "rank R: FAILED ..." on stderr,
-// the ranks add up their failures with MPI_Allreduce, rank 0 prints the summary, and every rank
-// returns non-zero when any rank failed. A rank left waiting in a collective is caught by the
-// test's TIMEOUT.
+// The MPI tests of byte ranges, the distributed vocabulary and failures, run by CTest under mpirun
+// with 2 and 3 ranks (tests/CMakeLists.txt; the harness is mpi/mpi_checks.hpp).
 
 #include <embedkit/mpi/communicator.hpp>
 #include <embedkit/mpi/distributed_vocab.hpp>
 #include <embedkit/text/byte_ranges.hpp>
 #include <embedkit/text/vocab.hpp>
 
+#include "mpi/mpi_checks.hpp"
 #include "support/byte_range_tokens.hpp"
 
 #include <cstdint>
@@ -25,25 +23,11 @@
 #include <vector>
 
 using namespace embedkit;
+using testing::check;
+using testing::message_of_throw;
+using testing::write_text;
 
 namespace {
-
-int g_rank = 0;
-int g_checks = 0;
-int g_failures = 0;
-
-void check(bool ok, const std::string& what) {
-    ++g_checks;
-    if (ok) return;
-    ++g_failures;
-    std::cerr << "rank " << g_rank << ": FAILED " << what << std::endl;
-}
-
-void write_text(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + path);
-}
 
 std::vector<std::string> tokens_of(const std::string& path, ByteRange range) {
     return testing::byte_range_tokens(path, range);
@@ -70,17 +54,6 @@ void unpack(const std::string& bytes, std::vector<std::vector<std::string>>& par
         const std::size_t n = std::stoul(next());
         for (std::size_t i = 0; i < n; ++i) parts.at(part).push_back(next());
     }
-}
-
-std::string shared_dir(const mpi::Communicator& comm) {
-    std::string dir;
-    if (comm.rank() == 0) {
-        std::string pattern = (std::filesystem::temp_directory_path() / "embedkit_mpi_XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        dir = pattern;
-    }
-    comm.broadcast(dir, 0);
-    return dir;
 }
 
 // Each part of every split of each sample is read by one rank (part p by rank p mod size); the
@@ -175,16 +148,6 @@ void test_vocabulary(const mpi::Communicator& comm, const std::string& dir) {
 }
 
 // Runs `f`, which must throw on this rank; returns its message ("" and a failed check if not).
-std::string message_of_throw(const std::function<void()>& f, const std::string& what) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    check(false, what + ": did not throw");
-    return "";
-}
-
 // A missing file ends every rank with an exception naming it; a failure on one rank only ends every
 // rank with that rank's message, and no rank waits (the next collective still works).
 void test_failures(const mpi::Communicator& comm, const std::string& dir) {
@@ -242,33 +205,9 @@ void test_failures(const mpi::Communicator& comm, const std::string& dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    mpi::Environment environment(argc, argv);
-    int failures = 0;
-    int size = 0;
-    {
-        const mpi::Communicator comm;
-        g_rank = comm.rank();
-        size = comm.size();
-        std::string dir;
-        try {
-            dir = shared_dir(comm);
-            test_splits(comm, dir);
-            test_vocabulary(comm, dir);
-            test_failures(comm, dir);
-        } catch (const std::exception& e) {
-            // An unexpected exception on one rank may leave the others waiting: abort them all.
-            std::cerr << "rank " << g_rank << ": unexpected exception: " << e.what() << std::endl;
-            MPI_Abort(MPI_COMM_WORLD, 2);
-        }
-        comm.check(MPI_Allreduce(&g_failures, &failures, 1, MPI_INT, MPI_SUM, comm.native()), "MPI_Allreduce");
-        int checks = 0;
-        comm.check(MPI_Allreduce(&g_checks, &checks, 1, MPI_INT, MPI_SUM, comm.native()), "MPI_Allreduce");
-        comm.barrier();
-        if (g_rank == 0) {
-            std::error_code ignored;
-            std::filesystem::remove_all(dir, ignored);
-            std::printf("embedkit mpi tests: %d checks on %d ranks, %d failed\n", checks, size, failures);
-        }
-    }
-    return failures == 0 ? 0 : 1;
+    return testing::run_mpi_tests(argc, argv, "embedkit mpi tests", [](const mpi::Communicator& comm, const std::string& dir) {
+        test_splits(comm, dir);
+        test_vocabulary(comm, dir);
+        test_failures(comm, dir);
+    });
 }

@@ -169,7 +169,7 @@ template <class Scalar = float>
     static_assert(std::is_floating_point_v<Scalar>, "train_fasttext needs a floating-point scalar");
     validate(options);
     if (vocab.size() == 0) throw invalid_argument("train_fasttext: the vocabulary is empty (every word below min_count?)");
-    if (detail::checked_token_count(corpus, vocab.size(), "train_fasttext") == 0) {
+    if (detail::checked_token_count(corpus, vocab.size(), "train_fasttext") == 0 && options.word2vec.peers == nullptr) {
         throw invalid_argument("train_fasttext: the corpus has no tokens in the vocabulary");
     }
     const Word2VecOptions& w2v = options.word2vec;
@@ -234,12 +234,13 @@ template <class Scalar = float>
     if (c.model != "fasttext") {
         throw io_error(checkpoint_path, "is a checkpoint of a " + c.model + " run, not of fasttext");
     }
-    detail::check_checkpoint_corpus(c, corpus, checkpoint_path);
+    const detail::EngineState state = detail::resumed_state(c, corpus, checkpoint_path, resume.peers);
     FastTextOptions options = detail::fasttext_options_from(detail::SettingsReader(c.settings, checkpoint_path));
     options.word2vec.progress = resume.progress;
     options.word2vec.progress_interval = resume.progress_interval;
     options.word2vec.checkpoint = resume.checkpoint;
     options.word2vec.stop_requested = resume.stop_requested;
+    options.word2vec.peers = resume.peers;
     Vocab vocab = detail::checkpoint_vocab(c, checkpoint_path);
     (void)detail::checked_token_count(corpus, vocab.size(), "resume_fasttext: " + checkpoint_path);
     const auto vrows = static_cast<Eigen::Index>(vocab.size());
@@ -258,7 +259,7 @@ template <class Scalar = float>
     } catch (const error& e) {
         throw io_error(checkpoint_path, std::string("checkpoint holds an inconsistent model: ") + e.what());
     }
-    detail::run_fasttext_engine(*model, options, corpus, &c.state, resume.checkpoint);
+    detail::run_fasttext_engine(*model, options, corpus, &state, resume.checkpoint);
     return std::move(*model);
 }
 

@@ -75,7 +75,8 @@ template <class Scalar = float>
     static_assert(std::is_floating_point_v<Scalar>, "train_word2vec needs a floating-point scalar");
     validate(options);
     if (vocab.size() == 0) throw invalid_argument("train_word2vec: the vocabulary is empty (every word below min_count?)");
-    if (detail::checked_token_count(corpus, vocab.size(), "train_word2vec") == 0) {
+    // A rank of a distributed run may have no words of its own; the others train.
+    if (detail::checked_token_count(corpus, vocab.size(), "train_word2vec") == 0 && options.peers == nullptr) {
         throw invalid_argument("train_word2vec: the corpus has no tokens in the vocabulary");
     }
     const auto rows = static_cast<Eigen::Index>(vocab.size());
@@ -113,7 +114,7 @@ template <class Scalar = float>
     if (c.model != "word2vec") {
         throw io_error(checkpoint_path, "is a checkpoint of a " + c.model + " run, not of word2vec");
     }
-    detail::check_checkpoint_corpus(c, corpus, checkpoint_path);
+    const detail::EngineState state = detail::resumed_state(c, corpus, checkpoint_path, resume.peers);
     Word2VecModel<Scalar> model;
     model.vocab = detail::checkpoint_vocab(c, checkpoint_path);
     (void)detail::checked_token_count(corpus, model.vocab.size(), "resume_word2vec: " + checkpoint_path);
@@ -122,13 +123,14 @@ template <class Scalar = float>
     model.options.progress_interval = resume.progress_interval;
     model.options.checkpoint = resume.checkpoint;
     model.options.stop_requested = resume.stop_requested;
+    model.options.peers = resume.peers;
     const auto rows = static_cast<Eigen::Index>(model.vocab.size());
     const int dim = model.options.dim;
     model.input = detail::checkpoint_matrix(c, "input", rows, dim, checkpoint_path);
     model.output = detail::checkpoint_matrix(c, "output", model.options.negative > 0 ? rows : 0, dim, checkpoint_path);
     model.output_hs = detail::checkpoint_matrix(
         c, "output_hs", model.options.hierarchical_softmax ? std::max<Eigen::Index>(1, rows - 1) : 0, dim, checkpoint_path);
-    detail::run_word2vec_engine(model, corpus, &c.state, resume.checkpoint);
+    detail::run_word2vec_engine(model, corpus, &state, resume.checkpoint);
     return model;
 }
 

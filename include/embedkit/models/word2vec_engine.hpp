@@ -20,6 +20,7 @@
 #include "embedkit/train/corpus_worker.hpp"
 #include "embedkit/train/engine_state.hpp"
 #include "embedkit/train/executor.hpp"
+#include "embedkit/train/peers.hpp"
 #include "embedkit/train/training_run.hpp"
 #include "embedkit/types.hpp"
 #include "embedkit/updates/cbow.hpp"
@@ -28,7 +29,9 @@
 #include "embedkit/updates/skipgram_shared_negatives.hpp"
 #include "embedkit/updates/word2vec_layers.hpp"
 
+#include <atomic>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <string>
 #include <vector>
@@ -98,30 +101,96 @@ void run_word2vec_updates(const Word2VecOptions& options, const std::vector<std:
     const auto rule = word2vec_rule(layers);
 
     const std::uint64_t total = corpus.token_count() * static_cast<std::uint64_t>(options.epochs);
+    // A distributed run (options.peers): this process trains its part of the corpus and meets the
+    // others at points fixed by its own word count; its schedule follows its own fraction of the
+    // run, which is the global fraction at every meeting.
+    Peers* const peers = options.peers;
+    std::vector<std::uint64_t> meetings;
+    if (peers) {
+        std::vector<RowMatrix<S>*> merged;
+        for (RowMatrix<S>* m : {params.input, params.output_negative, params.output_hs}) {
+            if (m != nullptr) merged.push_back(m);
+        }
+        meetings = peers->start(merged, total);
+    }
+    std::atomic<bool> cancel_requested{false};
     TrainingRunOptions run_options;
     run_options.total_work = total;
     run_options.schedule = {options.initial_lr(), options.min_lr_ratio, static_cast<double>(total + 1)};
     run_options.workers = workers;
-    run_options.progress = options.progress;
     run_options.progress_interval = options.progress_interval;
-    run_options.stop_requested = options.stop_requested;
+    if (!peers) {
+        run_options.progress = options.progress;
+        run_options.stop_requested = options.stop_requested;
+    } else if (peers->rank() == 0 && options.progress) {
+        // A callback that says stop is heard at the next meeting, by every process at once.
+        run_options.progress = [&](const TrainingProgress& p) {
+            if (!options.progress(p)) cancel_requested.store(true);
+            return true;
+        };
+    }
     TrainingRun run(run_options);
     if (resume) run.resume_at(resume->processed);
     std::vector<EngineThreadState> positions(workers);
-    if (checkpoints.save) {
-        run.set_pause_action({checkpoints.every_seconds, [&] {
-                                  EngineState state;
-                                  state.processed = run.processed();
-                                  state.threads = positions;
-                                  checkpoints.save(state);
-                              }});
+    const auto here = [&] {
+        EngineState state;
+        state.processed = run.processed();
+        state.threads = positions;
+        return state;
+    };
+    std::size_t next_meeting = 0;  // meetings before it are behind this process (a resumed run's too)
+    while (resume && next_meeting + 1 < meetings.size() && meetings[next_meeting] <= resume->processed) ++next_meeting;
+    std::optional<RankState> corpus_id;  // this process's corpus, for checkpoints
+    // Meets the others at the next point: merges parameters, checkpoints when they decide so.
+    const auto meet = [&](const std::exception_ptr& failure) {
+        const bool wants_stop = (options.stop_requested != nullptr && options.stop_requested->load()) ||
+                                cancel_requested.load();
+        ++next_meeting;
+        const PeerDecision d = peers->meet(failure, wants_stop, checkpoints.save ? checkpoints.every_seconds : -1.0);
+        if (d.checkpoint && checkpoints.save) {
+            if (!corpus_id) {
+                const CorpusFingerprint f = fingerprint(corpus);
+                corpus_id.emplace();
+                corpus_id->corpus_tokens = f.tokens;
+                corpus_id->corpus_checksum = f.checksum;
+            }
+            peers->save_checkpoint(here(), *corpus_id, checkpoints.save);
+        }
+        return d;
+    };
+    if (peers) {
+        PauseAction at_meetings;
+        at_meetings.at_work.assign(meetings.begin() + static_cast<std::ptrdiff_t>(next_meeting), meetings.end() - 1);
+        at_meetings.action = [&] {
+            while (next_meeting + 1 < meetings.size() && run.processed() >= meetings[next_meeting]) {
+                if (meet(nullptr).stop) return run.stop_at_pause(static_cast<bool>(checkpoints.save));
+            }
+        };
+        run.set_pause_action(std::move(at_meetings));
+    } else if (checkpoints.save) {
+        run.set_pause_action({checkpoints.every_seconds, [&] { checkpoints.save(here()); }, {}});
     }
-    executor.run([&](unsigned t) {
-        updates::Word2VecWorkspace<S> ws(options.dim, options.negative);
-        run_corpus_worker<S>(run, t, corpus.shard(t, workers), options.epochs, subsampler,
-                             resume ? &resume->threads[t] : nullptr, stream_seed(options.seed, t), ws, positions,
-                             [&](updates::Word2VecWorkspace<S>& w, S lr) { rule(layers, w, lr); });
-    });
+    std::exception_ptr failure;
+    try {
+        executor.run([&](unsigned t) {
+            updates::Word2VecWorkspace<S> ws(options.dim, options.negative);
+            run_corpus_worker<S>(run, t, corpus.shard(t, workers), options.epochs, subsampler,
+                                 resume ? &resume->threads[t] : nullptr, stream_seed(options.seed, t), ws, positions,
+                                 [&](updates::Word2VecWorkspace<S>& w, S lr) { rule(layers, w, lr); });
+        });
+        run.throw_if_stopped();
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    // The meetings this process has not reached (the last is the final merge). A failure here is
+    // every process's: meet() throws on all of them.
+    while (peers && !peers->ended() && next_meeting < meetings.size()) {
+        if (meet(failure).stop) {
+            throw cancelled(checkpoints.save ? "training stopped on request; the checkpoint holds its last state"
+                                             : "training cancelled");
+        }
+    }
+    if (failure) std::rethrow_exception(failure);
     auto finite = [](const RowMatrix<S>* m) { return m == nullptr || m->allFinite(); };
     run.finish([&] { return finite(params.input) && finite(params.output_negative) && finite(params.output_hs); });
 }

@@ -9,6 +9,7 @@
 #include "embedkit/detail/parallel.hpp"
 #include "embedkit/errors.hpp"
 #include "embedkit/train/checkpoint.hpp"
+#include "embedkit/train/peers.hpp"
 #include "embedkit/train/settings.hpp"
 #include "embedkit/train/training_progress.hpp"
 
@@ -55,6 +56,10 @@ struct Word2VecOptions {
     /// When it becomes true (a signal handler may set it), training stops: after writing a final
     /// checkpoint when `checkpoint.path` is set; then the trainer throws `cancelled`.
     const std::atomic<bool>* stop_requested = nullptr;
+    /// The other processes of a distributed run (mpi::RankPeers), or null: this process alone.
+    /// `corpus` is then this process's part; the processes merge their parameters at meeting
+    /// points fixed by words processed. Not owned.
+    Peers* peers = nullptr;
 
     /// The learning rate the run starts with.
     [[nodiscard]] double initial_lr() const {
@@ -121,7 +126,8 @@ void for_each_word2vec_setting(Options& o, Visit&& visit) {
 
 /// The Word2VecOptions fields that never enter a checkpoint: how a run is watched and where it
 /// saves, not what it computes. A resumed run takes them from ResumeOptions.
-inline constexpr const char* kWord2VecRunFields[] = {"progress", "progress_interval", "checkpoint", "stop_requested"};
+inline constexpr const char* kWord2VecRunFields[] = {"progress", "progress_interval", "checkpoint", "stop_requested",
+                                                     "peers"};
 
 /// Negatives are drawn in proportion to count^power; this power when Word2VecOptions leaves it
 /// unset (word2vec.c's and gensim's).

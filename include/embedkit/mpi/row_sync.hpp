@@ -8,10 +8,11 @@
 // (one byte per row, a bitwise-or all-reduce), then reduce the deltas of those rows with a
 // reduce-scatter followed by an all-gather: every value is summed in one place and copied
 // everywhere, so all replicas stay bit-identical (an MPI_Allreduce may sum in a different order
-// on each rank). A row's merged delta is the mean over the ranks that changed it: a row only one
-// rank saw (a rare word) keeps that rank's whole update, a row every rank moved (a frequent word)
-// moves by the average, which keeps Hogwild's stability when the same row is pushed N ways.
-// RowMerge::sum adds the deltas instead (what N Hogwild threads sharing the memory would do).
+// on each rank). By default a row's merged delta is the sum of the ranks' deltas, as if the
+// ranks were Hogwild threads sharing one copy. RowMerge::mean_of_changed divides it by the number
+// of ranks that changed the row (a row one rank saw keeps that rank's update); for Word2Vec it
+// halves a frequent word's steps at 2 ranks and costs half the analogy accuracy
+// (docs/distributed.md), so it is there for models whose updates do not add up.
 
 #include "embedkit/errors.hpp"
 #include "embedkit/mpi/communicator.hpp"
@@ -31,8 +32,8 @@ namespace embedkit::mpi {
 
 /// How the deltas of one row from several ranks become one.
 enum class RowMerge {
-    mean_of_changed,  ///< sum / the number of ranks that changed the row (default)
-    sum,              ///< the sum, as Hogwild threads sharing one copy
+    sum,              ///< the sum, as Hogwild threads sharing one copy (default)
+    mean_of_changed,  ///< sum / the number of ranks that changed the row
 };
 
 /// What one rank sent and how long it waited, over the syncs so far.
@@ -50,7 +51,7 @@ class RowSync {
 public:
     /// Remembers the current values of `matrices` (equal on every rank) as the base the deltas of
     /// the next sync are taken from. The matrices must outlive this object and keep their shape.
-    RowSync(const Communicator& comm, std::vector<RowMatrix<S>*> matrices, RowMerge merge = RowMerge::mean_of_changed)
+    RowSync(const Communicator& comm, std::vector<RowMatrix<S>*> matrices, RowMerge merge = RowMerge::sum)
         : comm_(&comm), merge_(merge) {
         for (RowMatrix<S>* m : matrices) {
             if (m == nullptr || m->size() == 0) continue;

@@ -20,13 +20,16 @@
 #include "embedkit/detail/chunk_reader.hpp"
 #include "embedkit/train/training_progress.hpp"
 #include "embedkit/train/engine_state.hpp"
+#include "embedkit/train/peers.hpp"
 #include "embedkit/errors.hpp"
 #include "embedkit/text/corpus.hpp"
 #include "embedkit/text/vocab.hpp"
 #include "embedkit/types.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -51,6 +54,9 @@ struct ResumeOptions {
     double progress_interval = 1.0;
     CheckpointOptions checkpoint;  ///< where the continued run writes its own checkpoints (empty: none)
     const std::atomic<bool>* stop_requested = nullptr;
+    /// A distributed run's processes (Word2VecOptions::peers): resume a checkpoint of a run on
+    /// as many processes. Null: this process alone, which resumes only a one-process checkpoint.
+    Peers* peers = nullptr;
 };
 
 /// What identifies a corpus: its length and a checksum of its ids. A run resumes only on the
@@ -115,6 +121,7 @@ namespace detail {
 inline constexpr char kCheckpointMagic[8] = {'E', 'K', 'C', 'K', 'P', 'T', '0', '1'};
 inline constexpr std::uint32_t kCheckpointVersion = 1;
 inline constexpr std::uint32_t kCheckpointMaxString = 1u << 20;
+inline constexpr const char* kRankSettingPrefix = "rank.";
 
 inline void write_checkpoint_string(BinaryWriter& out, const std::string& s) {
     out.value<std::uint32_t>(static_cast<std::uint32_t>(s.size()));
@@ -146,6 +153,45 @@ inline std::uint64_t read_checkpoint_count(BinaryReader& in, std::int64_t count,
 
 /// Writes a checkpoint atomically (temp file + rename). io_error naming the path on failure, in
 /// which case any checkpoint already at `path` is left as it was.
+namespace detail {
+
+/// Moves the "rank.R" settings of a distributed run's checkpoint into c.state.ranks; fails on a
+/// malformed one, ranks out of order, or thread counts that do not add up.
+template <class Scalar>
+void take_rank_states(Checkpoint<Scalar>& c, BinaryReader& in) {
+    std::vector<std::pair<std::string, std::string>> kept;
+    for (auto& [key, value] : c.settings) {
+        if (key.rfind(kRankSettingPrefix, 0) != 0) {
+            kept.emplace_back(std::move(key), std::move(value));
+            continue;
+        }
+        if (key != kRankSettingPrefix + std::to_string(c.state.ranks.size())) in.fail("rank setting '" + key + "' out of order");
+        RankState rank;
+        unsigned long long processed = 0, tokens = 0, checksum = 0;
+        unsigned threads = 0;
+        char tail = 0;
+        if (std::sscanf(value.c_str(), "%llu %llu %llu %u%c", &processed, &tokens, &checksum, &threads, &tail) != 4 ||
+            threads == 0) {
+            in.fail("invalid rank setting '" + key + "' = '" + value + "'");
+        }
+        rank.processed = processed;
+        rank.corpus_tokens = tokens;
+        rank.corpus_checksum = checksum;
+        rank.threads = threads;
+        c.state.ranks.push_back(rank);
+    }
+    c.settings = std::move(kept);
+    if (c.state.ranks.empty()) return;
+    std::size_t threads = 0;
+    for (const RankState& r : c.state.ranks) threads += r.threads;
+    if (threads != c.state.threads.size()) {
+        in.fail("the ranks' thread counts add up to " + std::to_string(threads) + ", the state holds " +
+                std::to_string(c.state.threads.size()));
+    }
+}
+
+}  // namespace detail
+
 template <class Scalar>
 void write_checkpoint(const std::string& path, const CheckpointContents<Scalar>& c, const detail::EngineState& state) {
     static_assert(std::is_floating_point_v<Scalar>, "write_checkpoint needs a floating-point scalar");
@@ -158,10 +204,18 @@ void write_checkpoint(const std::string& path, const CheckpointContents<Scalar>&
     out.value<std::uint32_t>(detail::kCheckpointVersion);
     out.value<std::uint32_t>(static_cast<std::uint32_t>(sizeof(Scalar)));
     detail::write_checkpoint_string(out, c.model);
-    out.value<std::uint32_t>(static_cast<std::uint32_t>(c.settings.size()));
+    // A distributed run's ranks are settings "rank.R" = "processed corpus-tokens corpus-checksum threads".
+    out.value<std::uint32_t>(static_cast<std::uint32_t>(c.settings.size() + state.ranks.size()));
     for (const auto& [key, value] : c.settings) {
         detail::write_checkpoint_string(out, key);
         detail::write_checkpoint_string(out, value);
+    }
+    for (std::size_t r = 0; r < state.ranks.size(); ++r) {
+        const detail::RankState& rank = state.ranks[r];
+        detail::write_checkpoint_string(out, std::string(detail::kRankSettingPrefix) + std::to_string(r));
+        detail::write_checkpoint_string(out, std::to_string(rank.processed) + ' ' + std::to_string(rank.corpus_tokens) +
+                                                 ' ' + std::to_string(rank.corpus_checksum) + ' ' +
+                                                 std::to_string(rank.threads));
     }
     out.value<std::int64_t>(static_cast<std::int64_t>(c.words->size()));
     for (std::size_t i = 0; i < c.words->size(); ++i) {
@@ -255,6 +309,7 @@ template <class Scalar = float>
         t.predictions = in.value<std::uint64_t>("a thread's prediction count");
         if (t.epoch < 0 || !(t.lr >= 0)) in.fail("invalid thread state (epoch " + std::to_string(t.epoch) + ")");
     }
+    detail::take_rank_states(c, in);
     if (header_only) return c;
     const auto matrices = in.value<std::uint32_t>("the number of matrices");
     if (matrices > 64) in.fail("invalid number of matrices " + std::to_string(matrices));
@@ -328,6 +383,34 @@ void check_checkpoint_corpus(const Checkpoint<Scalar>& c, CorpusView corpus, con
                                std::to_string(here.tokens) + " ids here, " + std::to_string(c.corpus.tokens) +
                                " then, or different words)");
     }
+}
+
+/// Where a resumed run starts: the checkpoint's state, or for a distributed run this process's
+/// part of it. Checks that `corpus` (this process's part) is the one the run was checkpointed
+/// on and that the process count is the one it had; invalid_argument naming `source` otherwise.
+template <class Scalar>
+[[nodiscard]] EngineState resumed_state(const Checkpoint<Scalar>& c, CorpusView corpus, const std::string& source,
+                                        const Peers* peers) {
+    const std::size_t ranks = peers != nullptr ? peers->ranks() : 1;
+    const std::size_t saved_ranks = std::max<std::size_t>(1, c.state.ranks.size());
+    if (ranks != saved_ranks) {
+        throw invalid_argument(source + ": the checkpoint was written by a run on " + std::to_string(saved_ranks) +
+                               (saved_ranks == 1 ? " process" : " processes") + "; resume it on as many (this run has " +
+                               std::to_string(ranks) + ")");
+    }
+    if (c.state.ranks.empty()) {
+        check_checkpoint_corpus(c, corpus, source);
+        return c.state;
+    }
+    const std::size_t rank = peers->rank();
+    const RankState& saved = c.state.ranks[rank];
+    const CorpusFingerprint here = fingerprint(corpus);
+    if (here.tokens != saved.corpus_tokens || here.checksum != saved.corpus_checksum) {
+        throw invalid_argument(source + ": rank " + std::to_string(rank) + "'s part of the corpus is not the one this run was checkpointed on (" +
+                               std::to_string(here.tokens) + " ids here, " + std::to_string(saved.corpus_tokens) +
+                               " then, or different words)");
+    }
+    return rank_part(c.state, rank);
 }
 
 /// The engine's checkpoint writer for a run: `contents` borrows the model's matrices.

@@ -26,6 +26,7 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace embedkit {
 
@@ -49,6 +50,9 @@ struct TrainingRunOptions {
 struct PauseAction {
     double every_seconds = 0;     ///< 0: only before a requested stop
     std::function<void()> action;  ///< empty: workers never pause
+    /// Also pause once the work count reaches each of these (ascending): the meeting points of a
+    /// distributed run, fixed by work so that a rerun pauses at the same words.
+    std::vector<std::uint64_t> at_work;
 };
 
 class TrainingRun {
@@ -93,6 +97,8 @@ public:
             !stop_request_seen_.exchange(true)) {
             request_stop();
         }
+        const std::size_t point = next_point_.load(std::memory_order_relaxed);
+        if (point < pause_.at_work.size() && done >= pause_.at_work[point]) pause_due_.store(true, std::memory_order_relaxed);
         if (pause_.action && pause_.every_seconds > 0) {
             const double since = std::chrono::duration<double>(now - start_).count() -
                                  static_cast<double>(last_pause_ns_.load(std::memory_order_relaxed)) * 1e-9;
@@ -124,6 +130,13 @@ public:
         } else {
             stop_.store(true);
         }
+    }
+
+    /// Called by the pause action: the run stops when the pause ends (`saved`: a checkpoint holds
+    /// its state, which the exception of finish() then says).
+    void stop_at_pause(bool saved) noexcept {
+        stop_pending_ = true;
+        stopped_after_pause_ = saved;
     }
 
     /// True when the workers should stop at their next safe point and call pause().
@@ -218,8 +231,9 @@ private:
     void complete_pause() {
         if (pause_.action && !diverged_.load() && !pause_error_ && !(stop_.load() && !stop_pending_)) {
             try {
+                const bool stop_was_pending = stop_pending_;
                 pause_.action();
-                if (stop_pending_) stopped_after_pause_ = true;
+                if (stop_was_pending) stopped_after_pause_ = true;
             } catch (...) {
                 pause_error_ = std::current_exception();
                 stop_.store(true);
@@ -228,6 +242,9 @@ private:
         if (stop_pending_) stop_.store(true);
         last_pause_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start_).count(),
                              std::memory_order_relaxed);
+        std::size_t point = next_point_.load();
+        while (point < pause_.at_work.size() && processed() >= pause_.at_work[point]) ++point;
+        next_point_.store(point);
         pause_due_.store(false);
         paused_ = 0;
         ++generation_;
@@ -284,6 +301,7 @@ private:
     PauseAction pause_;
     std::atomic<bool> pause_due_{false};
     std::atomic<std::int64_t> last_pause_ns_{0};
+    std::atomic<std::size_t> next_point_{0};  // the first of pause_.at_work not yet reached
     std::mutex pause_mutex_;
     std::condition_variable pause_cv_;
     unsigned paused_ = 0;

@@ -1,0 +1,158 @@
+#pragma once
+
+// The processes of an MPI job as a trainer's peers (train/peers.hpp): every rank trains its
+// part of the corpus with its own threads; the ranks meet every `sync_words` words of their own,
+// merge their parameters with RowSync and decide together whether to checkpoint or stop.
+//
+//     embedkit::mpi::Environment env(argc, argv);
+//     embedkit::mpi::Communicator world;
+//     embedkit::mpi::RankPeers peers(world);
+//     options.peers = &peers;   // then train_word2vec / train_fasttext on this rank's corpus
+
+#include "embedkit/errors.hpp"
+#include "embedkit/mpi/communicator.hpp"
+#include "embedkit/mpi/row_sync.hpp"
+#include "embedkit/train/engine_state.hpp"
+#include "embedkit/train/peers.hpp"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace embedkit::mpi {
+
+struct RankPeersOptions {
+    std::uint64_t sync_words = kDefaultSyncWords;  ///< words per rank between meetings (> 0)
+    RowMerge merge = RowMerge::sum;
+};
+
+class RankPeers final : public Peers {
+public:
+    explicit RankPeers(const Communicator& comm, RankPeersOptions options = {}) : comm_(&comm), options_(options) {
+        if (options_.sync_words == 0) throw invalid_argument("RankPeers: sync_words must be > 0");
+    }
+
+    [[nodiscard]] unsigned rank() const noexcept override { return static_cast<unsigned>(comm_->rank()); }
+    [[nodiscard]] unsigned ranks() const noexcept override { return static_cast<unsigned>(comm_->size()); }
+
+    std::vector<std::uint64_t> start(const std::vector<RowMatrix<float>*>& matrices, std::uint64_t local_work) override {
+        sync_float_.emplace(*comm_, matrices, options_.merge);
+        sync_double_.reset();
+        return meeting_points(local_work);
+    }
+    std::vector<std::uint64_t> start(const std::vector<RowMatrix<double>*>& matrices, std::uint64_t local_work) override {
+        sync_double_.emplace(*comm_, matrices, options_.merge);
+        sync_float_.reset();
+        return meeting_points(local_work);
+    }
+
+    PeerDecision meet(const std::exception_ptr& failure, bool wants_stop, double checkpoint_every) override {
+        if (ended_) throw invalid_argument("RankPeers::meet after the run ended");
+        const auto begin = std::chrono::steady_clock::now();
+        try {
+            comm_->agree(failure);
+            // [0]: some rank wants to stop; [1]: rank 0's clock says a checkpoint is due.
+            int flags[2] = {wants_stop ? 1 : 0, 0};
+            if (comm_->rank() == 0 && checkpoint_every > 0 &&
+                std::chrono::duration<double>(begin - last_checkpoint_).count() >= checkpoint_every) {
+                flags[1] = 1;
+            }
+            comm_->check(MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, comm_->native()), "MPI_Allreduce");
+            if (sync_float_) sync_float_->sync();
+            if (sync_double_) sync_double_->sync();
+            PeerDecision d;
+            d.stop = flags[0] != 0;
+            d.checkpoint = flags[1] != 0 || (d.stop && checkpoint_every >= 0);
+            if (d.checkpoint) last_checkpoint_ = std::chrono::steady_clock::now();
+            if (d.stop) ended_ = true;
+            ++traffic_.meetings;
+            traffic_.bytes_sent += sizeof flags + 2 * sizeof(int);  // the agreement and the flags
+            traffic_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+            return d;
+        } catch (...) {
+            ended_ = true;
+            throw;
+        }
+    }
+
+    void save_checkpoint(const embedkit::detail::EngineState& local, const embedkit::detail::RankState& me,
+                         const std::function<void(const embedkit::detail::EngineState&)>& save) override {
+        try {
+            embedkit::detail::RankState mine = me;
+            mine.processed = local.processed;
+            mine.threads = static_cast<std::uint32_t>(local.threads.size());
+            std::string bytes(sizeof mine + local.threads.size() * sizeof(embedkit::detail::EngineThreadState), '\0');
+            std::memcpy(bytes.data(), &mine, sizeof mine);
+            if (!local.threads.empty()) {
+                std::memcpy(bytes.data() + sizeof mine, local.threads.data(),
+                            local.threads.size() * sizeof(embedkit::detail::EngineThreadState));
+            }
+            const std::vector<std::string> parts = comm_->all_gather(bytes);
+            collectively(*comm_, [&] {
+                if (comm_->rank() != 0) return;
+                embedkit::detail::EngineState all;
+                for (const std::string& part : parts) {
+                    embedkit::detail::RankState r;
+                    std::memcpy(&r, part.data(), sizeof r);
+                    all.ranks.push_back(r);
+                    all.processed += r.processed;
+                    const std::size_t first = all.threads.size();
+                    all.threads.resize(first + r.threads);
+                    std::memcpy(all.threads.data() + first, part.data() + sizeof r,
+                                r.threads * sizeof(embedkit::detail::EngineThreadState));
+                }
+                save(all);
+            });
+        } catch (...) {
+            ended_ = true;
+            throw;
+        }
+    }
+
+    [[nodiscard]] bool ended() const noexcept override { return ended_; }
+
+    [[nodiscard]] PeerTraffic traffic() const override {
+        PeerTraffic t = traffic_;
+        const SyncTraffic merged = sync_float_ ? sync_float_->traffic() : sync_double_ ? sync_double_->traffic() : SyncTraffic{};
+        t.bytes_sent += merged.bytes_sent;
+        t.rows_merged = merged.rows_merged;
+        t.merge_seconds = merged.seconds;
+        return t;
+    }
+
+private:
+    // K meetings, K the same on every rank (from the global word count); rank r meets after
+    // floor(k x local / K) of its own words, k = 1..K.
+    std::vector<std::uint64_t> meeting_points(std::uint64_t local_work) {
+        ended_ = false;
+        traffic_ = {};
+        last_checkpoint_ = std::chrono::steady_clock::now();
+        std::uint64_t global = local_work;
+        comm_->check(MPI_Allreduce(MPI_IN_PLACE, &global, 1, MPI_UINT64_T, MPI_SUM, comm_->native()), "MPI_Allreduce");
+        const std::uint64_t per_meeting = options_.sync_words * static_cast<std::uint64_t>(comm_->size());
+        const std::uint64_t k_total = std::max<std::uint64_t>(1, (global + per_meeting - 1) / per_meeting);
+        std::vector<std::uint64_t> points(k_total);
+        const std::uint64_t whole = local_work / k_total;
+        const std::uint64_t rest = local_work % k_total;
+        for (std::uint64_t k = 1; k <= k_total; ++k) points[k - 1] = whole * k + rest * k / k_total;
+        return points;
+    }
+
+    const Communicator* comm_;
+    RankPeersOptions options_;
+    std::optional<RowSync<float>> sync_float_;
+    std::optional<RowSync<double>> sync_double_;
+    bool ended_ = false;
+    std::chrono::steady_clock::time_point last_checkpoint_ = std::chrono::steady_clock::now();
+    PeerTraffic traffic_;
+};
+
+}  // namespace embedkit::mpi

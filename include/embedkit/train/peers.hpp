@@ -1,0 +1,77 @@
+#pragma once
+
+// The other processes of a distributed run, as a trainer sees them. Each process trains its own
+// copy of the parameters on its own shard; at meeting points fixed by the work each has done
+// (never by the clock, so a rerun meets at the same words) the processes merge their parameters
+// and decide together whether to checkpoint or stop. The trainers stay MPI-free: the MPI
+// implementation (mpi::RankPeers, target embedkit::mpi) lives above them and is handed in
+// through the options.
+
+#include "embedkit/train/engine_state.hpp"
+#include "embedkit/types.hpp"
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <vector>
+
+namespace embedkit {
+
+/// Words each rank trains between two meetings, by default. At 1 thread a rank reads about a
+/// million words a second, so the ranks meet about once a second: often enough that a frequent
+/// word's copies never drift far apart, rarely enough that merging (a few tens of MB for a
+/// 50,000-word vocabulary) costs a few percent of the time (docs/distributed.md has the figures).
+inline constexpr std::uint64_t kDefaultSyncWords = 1'000'000;
+
+/// What the processes decided together at a meeting.
+struct PeerDecision {
+    bool stop = false;        ///< some process was asked to stop (a signal, a progress callback)
+    bool checkpoint = false;  ///< a checkpoint is due (by the first process's clock) or the run stops
+};
+
+/// What the meetings of a run cost this process so far.
+struct PeerTraffic {
+    std::uint64_t meetings = 0;
+    std::uint64_t bytes_sent = 0;   ///< payload this process sent (flags, changed rows, merged values)
+    std::uint64_t rows_merged = 0;  ///< rows some process changed, summed over meetings
+    double seconds = 0;             ///< in meetings: waiting for the slowest process, merging
+    double merge_seconds = 0;       ///< of which finding, packing, sending and applying changed rows
+};
+
+class Peers {
+public:
+    virtual ~Peers() = default;
+
+    /// This process's index and the number of processes.
+    [[nodiscard]] virtual unsigned rank() const noexcept = 0;
+    [[nodiscard]] virtual unsigned ranks() const noexcept = 0;
+
+    /// Collective, once before training: the matrices every meeting merges (equal on every
+    /// process now), and this process's units of work in the whole run. Returns the meeting
+    /// points: ascending counts of this process's own work, as many on every process, the last
+    /// one `local_work` (the final merge after the workers end).
+    virtual std::vector<std::uint64_t> start(const std::vector<RowMatrix<float>*>& matrices, std::uint64_t local_work) = 0;
+    virtual std::vector<std::uint64_t> start(const std::vector<RowMatrix<double>*>& matrices, std::uint64_t local_work) = 0;
+
+    /// Collective, with every worker of this process paused or done. First the processes agree
+    /// on failures: `failure` is this process's (null: none); when any process failed, every
+    /// process throws (its own exception, or mpi::rank_error naming the failed rank) and the
+    /// peers never communicate again. Then the parameters are merged (equal everywhere after),
+    /// and the decision is returned. `wants_stop`: this process was asked to stop;
+    /// `checkpoint_every`: seconds between checkpoints (0: only when stopping; < 0: never).
+    virtual PeerDecision meet(const std::exception_ptr& failure, bool wants_stop, double checkpoint_every) = 0;
+
+    /// Collective, right after a meeting that decided to checkpoint: gathers every process's
+    /// state (`local`: where this process's workers are; `me`: the fingerprint of its corpus)
+    /// and calls `save` with the state of all (EngineState::ranks filled) on the first process
+    /// only. A failure to save stops every process with the first one's message.
+    virtual void save_checkpoint(const detail::EngineState& local, const detail::RankState& me,
+                                 const std::function<void(const detail::EngineState&)>& save) = 0;
+
+    [[nodiscard]] virtual PeerTraffic traffic() const = 0;
+
+    /// True once a meeting failed or decided to stop: no collective may follow.
+    [[nodiscard]] virtual bool ended() const noexcept = 0;
+};
+
+}  // namespace embedkit
