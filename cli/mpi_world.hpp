@@ -34,6 +34,14 @@ namespace embedkit::cli {
            std::getenv("PMIX_RANK") != nullptr;
 }
 
+/// How the ranks of a distributed run meet (--sync-words, --full-sync-words, --sync-rows, --sync-merge).
+struct SyncFlags {
+    std::uint64_t sync_words = kDefaultSyncWords;
+    std::uint64_t full_sync_words = kDefaultFullSyncWords;
+    std::size_t frequent_rows = kDefaultFrequentRows;
+    std::string merge = "sum";
+};
+
 /// Rank 0's line about what the meetings of a distributed run cost (nothing alone).
 inline void print_peer_traffic(const Peers* peers, bool quiet) {
     if (peers == nullptr || quiet || peers->rank() != 0) return;
@@ -82,15 +90,15 @@ public:
         return Vocab::build_file(path, options);
     }
 
-    /// The peers of a distributed run meeting every `sync_words` words, adding the ranks' changes
-    /// to a row instead of averaging them with `sum_deltas` (null alone).
-    [[nodiscard]] std::unique_ptr<Peers> peers([[maybe_unused]] std::uint64_t sync_words,
-                                               [[maybe_unused]] bool sum_deltas = false) const {
+    /// The peers of a distributed run, meeting as `sync` says (null alone).
+    [[nodiscard]] std::unique_ptr<Peers> peers([[maybe_unused]] const SyncFlags& sync) const {
 #ifdef EMBEDKIT_CLI_WITH_MPI
         if (comm_ && size_ > 1) {
             mpi::RankPeersOptions o;
-            o.sync_words = sync_words;
-            o.merge = sum_deltas ? mpi::RowMerge::sum : mpi::RowMerge::mean_of_changed;
+            o.sync_words = sync.sync_words;
+            o.full_sync_words = sync.full_sync_words;
+            o.frequent_rows = sync.frequent_rows;
+            o.merge = sync.merge == "mean" ? mpi::RowMerge::mean_of_changed : mpi::RowMerge::sum;
             return std::make_unique<mpi::RankPeers>(*comm_, o);
         }
 #endif

@@ -43,8 +43,7 @@ struct Word2VecArgs {
     bool cbow_sum = false;
     bool shared_negatives = true;
     std::optional<double> negative_power;
-    std::uint64_t sync_words = kDefaultSyncWords;
-    std::string sync_merge = "sum";
+    SyncFlags sync;
 };
 
 Word2VecArgs& word2vec_args() {
@@ -220,7 +219,7 @@ void check_resume_flags(const TrainArgs& a, const Checkpoint<float>& header) {
     // What a checkpoint does not hold, and so may be given anew (--model is compared below).
     static const std::set<std::string> not_saved = {
         "--model",  "--input",  "--output", "--format", "--save-vocab", "--save-model", "--checkpoint",
-        "--checkpoint-every", "--resume", "--quiet", "-q", "--stream", "--in-memory", "--temp-dir", "--sync-words", "--sync-merge"};
+        "--checkpoint-every", "--resume", "--quiet", "-q", "--stream", "--in-memory", "--temp-dir", "--sync-words", "--full-sync-words", "--sync-rows", "--sync-merge"};
     const std::string model = checkpoint_model(header, a.resume);
     std::vector<std::string> differences;
     if (a.given.count("--model") > 0 && a.model != model) {
@@ -261,13 +260,18 @@ void check_resume_flags(const TrainArgs& a, const Checkpoint<float>& header) {
     if (!differences.empty()) throw refuse();
 }
 
+/// Under mpirun every rank reads its own part of --input: it must be a file.
+void check_splittable(const TrainArgs& a) {
+    if (a.input == "-") {
+        throw invalid_options("--input -: standard input cannot be split across MPI ranks; give a file every rank can read");
+    }
+}
+
 /// This rank's part of --input, encoded with `vocab` (a distributed run; every rank fails when
 /// one cannot read its part).
 EncodedCorpus encode_part(const TrainArgs& a, const Vocab& vocab) {
     MpiWorld& world = MpiWorld::instance();
-    if (a.input == "-") {
-        throw invalid_options("--input -: standard input cannot be split across MPI ranks; give a file every rank can read");
-    }
+    check_splittable(a);
     return world.together([&] {
         return EncodedCorpus(a.input, vocab, corpus_storage(a), a.temp_dir, {}, world.part(a.input), world.size());
     });
@@ -291,6 +295,7 @@ void check_outputs_writable(const TrainArgs& a, const std::string& save_model, c
 TrainingCorpus read_corpus(const TrainArgs& a, std::int64_t min_count) {
     MpiWorld& world = MpiWorld::instance();
     if (!world.distributed()) return read_training_corpus(a.input, min_count, a.quiet, corpus_storage(a), a.temp_dir);
+    check_splittable(a);
     TrainingCorpus t;
     VocabOptions options;
     options.min_count = min_count;
@@ -324,7 +329,7 @@ void resume_run(const TrainArgs& a) {
         const InputFile input(a.input);
         return EncodedCorpus(input.path(), vocab, corpus_storage(a), a.temp_dir);
     }();
-    const std::unique_ptr<Peers> peers = world.peers(word2vec_args().sync_words, word2vec_args().sync_merge == "sum");
+    const std::unique_ptr<Peers> peers = world.peers(word2vec_args().sync);
     const int epochs = std::stoi(header.setting("epochs", a.resume));
     const bool quiet = a.quiet || !world.leader();
     if (!quiet) {
@@ -367,7 +372,7 @@ void run_word2vec(const TrainArgs& a) {
     const TrainingCorpus training = read_corpus(a, o.min_count);
     const Vocab& vocab = training.vocab;
     const EncodedCorpus& corpus = training.corpus;
-    const std::unique_ptr<Peers> peers = MpiWorld::instance().peers(word2vec_args().sync_words, word2vec_args().sync_merge == "sum");
+    const std::unique_ptr<Peers> peers = MpiWorld::instance().peers(word2vec_args().sync);
     o.peers = peers.get();
     ft.word2vec.peers = peers.get();
     auto printer = std::make_shared<ProgressPrinter>(a.model, a.quiet || !MpiWorld::instance().leader());
@@ -407,12 +412,19 @@ const RegisterTrainModel registration{TrainModel{
                                 "Skip-gram: one set of negatives per centre word, shared by its context words (default; "
                                 "--no-shared-negatives draws a set per pair as word2vec.c does)"),
                    {"skipgram", "fasttext"});
-        cmd.add_option("--sync-words", w.sync_words,
-                       "Under mpirun: words each rank trains between two merges of the ranks' parameters (a resumed "
-                       "run needs the same value)")
+        cmd.add_option("--sync-words", w.sync.sync_words,
+                       "Under mpirun: words each rank trains between two meetings, where the ranks merge the "
+                       "--sync-rows most frequent rows of each matrix (a resumed run needs the same value)")
             ->capture_default_str();
-        cmd.add_option("--sync-merge", w.sync_merge,
-                       "Under mpirun: how the ranks' changes to a row merge: mean (over the ranks that changed it) or sum")
+        cmd.add_option("--full-sync-words", w.sync.full_sync_words,
+                       "Under mpirun: words each rank trains between two merges of every row (0: every meeting)")
+            ->capture_default_str();
+        cmd.add_option("--sync-rows", w.sync.frequent_rows,
+                       "Under mpirun: the frequent rows merged at every meeting (0: every row at every meeting)")
+            ->capture_default_str();
+        cmd.add_option("--sync-merge", w.sync.merge,
+                       "Under mpirun: how the ranks' changes to a row merge: sum (as Hogwild threads) or mean (over "
+                       "the ranks that changed it)")
             ->check(CLI::IsMember({"mean", "sum"}))
             ->capture_default_str();
         cmd.add_option("--negative-power", w.negative_power,

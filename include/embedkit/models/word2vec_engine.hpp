@@ -108,10 +108,13 @@ void run_word2vec_updates(const Word2VecOptions& options, const std::vector<std:
     std::vector<std::uint64_t> meetings;
     if (peers) {
         std::vector<RowMatrix<S>*> merged;
+        std::vector<bool> frequent_last;
         for (RowMatrix<S>* m : {params.input, params.output_negative, params.output_hs}) {
-            if (m != nullptr) merged.push_back(m);
+            if (m == nullptr) continue;
+            merged.push_back(m);
+            frequent_last.push_back(m == params.output_hs);  // the root of the Huffman tree is its last row
         }
-        meetings = peers->start(merged, total);
+        meetings = peers->start(merged, frequent_last, total);
     }
     std::atomic<bool> cancel_requested{false};
     TrainingRunOptions run_options;
@@ -145,8 +148,8 @@ void run_word2vec_updates(const Word2VecOptions& options, const std::vector<std:
     const auto meet = [&](const std::exception_ptr& failure) {
         const bool wants_stop = (options.stop_requested != nullptr && options.stop_requested->load()) ||
                                 cancel_requested.load();
-        ++next_meeting;
-        const PeerDecision d = peers->meet(failure, wants_stop, checkpoints.save ? checkpoints.every_seconds : -1.0);
+        const PeerDecision d =
+            peers->meet(next_meeting++, failure, wants_stop, checkpoints.save ? checkpoints.every_seconds : -1.0);
         if (d.checkpoint && checkpoints.save) {
             if (!corpus_id) {
                 const CorpusFingerprint f = fingerprint(corpus);

@@ -23,6 +23,7 @@
 #include <cstring>
 #include <exception>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,11 @@ namespace embedkit::mpi {
 
 struct RankPeersOptions {
     std::uint64_t sync_words = kDefaultSyncWords;  ///< words per rank between meetings (> 0)
+    /// Words per rank between merges of every row; the meetings between merge only the
+    /// `frequent_rows` most frequent rows of each matrix, whose copies drift apart fastest.
+    /// Rounded to a multiple of sync_words. 0 or frequent_rows 0: every meeting merges every row.
+    std::uint64_t full_sync_words = kDefaultFullSyncWords;
+    std::size_t frequent_rows = kDefaultFrequentRows;
     RowMerge merge = RowMerge::sum;
 };
 
@@ -43,38 +49,48 @@ public:
     [[nodiscard]] unsigned rank() const noexcept override { return static_cast<unsigned>(comm_->rank()); }
     [[nodiscard]] unsigned ranks() const noexcept override { return static_cast<unsigned>(comm_->size()); }
 
-    std::vector<std::uint64_t> start(const std::vector<RowMatrix<float>*>& matrices, std::uint64_t local_work) override {
-        sync_float_.emplace(*comm_, matrices, options_.merge);
+    std::vector<std::uint64_t> start(const std::vector<RowMatrix<float>*>& matrices, const std::vector<bool>& frequent_last,
+                                     std::uint64_t local_work) override {
+        sync_float_.emplace(*comm_, matrices, options_.merge, frequent_last);
         sync_double_.reset();
         return meeting_points(local_work);
     }
-    std::vector<std::uint64_t> start(const std::vector<RowMatrix<double>*>& matrices, std::uint64_t local_work) override {
-        sync_double_.emplace(*comm_, matrices, options_.merge);
+    std::vector<std::uint64_t> start(const std::vector<RowMatrix<double>*>& matrices, const std::vector<bool>& frequent_last,
+                                     std::uint64_t local_work) override {
+        sync_double_.emplace(*comm_, matrices, options_.merge, frequent_last);
         sync_float_.reset();
         return meeting_points(local_work);
     }
 
-    PeerDecision meet(const std::exception_ptr& failure, bool wants_stop, double checkpoint_every) override {
+    PeerDecision meet(std::size_t meeting, const std::exception_ptr& failure, bool wants_stop,
+                      double checkpoint_every) override {
         if (ended_) throw invalid_argument("RankPeers::meet after the run ended");
         const auto begin = std::chrono::steady_clock::now();
         try {
             comm_->agree(failure);
-            // [0]: some rank wants to stop; [1]: rank 0's clock says a checkpoint is due.
-            int flags[2] = {wants_stop ? 1 : 0, 0};
-            if (comm_->rank() == 0 && checkpoint_every > 0 &&
-                std::chrono::duration<double>(begin - last_checkpoint_).count() >= checkpoint_every) {
-                flags[1] = 1;
-            }
-            comm_->check(MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, comm_->native()), "MPI_Allreduce");
-            if (sync_float_) sync_float_->sync();
-            if (sync_double_) sync_double_->sync();
+            const bool every_row = merges_every_row(meeting);
+            if (sync_float_) sync_float_->sync(every_row ? std::numeric_limits<std::size_t>::max() : options_.frequent_rows);
+            if (sync_double_) sync_double_->sync(every_row ? std::numeric_limits<std::size_t>::max() : options_.frequent_rows);
+            // Checkpoints and stops happen only where every row was merged: every copy of the
+            // model is then the same, which is what a checkpoint saves once. A stop request waits
+            // for that meeting (at most full_sync_words words).
             PeerDecision d;
-            d.stop = flags[0] != 0;
-            d.checkpoint = flags[1] != 0 || (d.stop && checkpoint_every >= 0);
+            if (every_row) {
+                // [0]: some rank wants to stop; [1]: rank 0's clock says a checkpoint is due.
+                int flags[2] = {wants_stop ? 1 : 0, 0};
+                if (comm_->rank() == 0 && checkpoint_every > 0 &&
+                    std::chrono::duration<double>(begin - last_checkpoint_).count() >= checkpoint_every) {
+                    flags[1] = 1;
+                }
+                comm_->check(MPI_Allreduce(MPI_IN_PLACE, flags, 2, MPI_INT, MPI_MAX, comm_->native()), "MPI_Allreduce");
+                traffic_.bytes_sent += sizeof flags;
+                d.stop = flags[0] != 0;
+                d.checkpoint = flags[1] != 0 || (d.stop && checkpoint_every >= 0);
+            }
             if (d.checkpoint) last_checkpoint_ = std::chrono::steady_clock::now();
             if (d.stop) ended_ = true;
             ++traffic_.meetings;
-            traffic_.bytes_sent += sizeof flags + 2 * sizeof(int);  // the agreement and the flags
+            traffic_.bytes_sent += sizeof(int);  // the agreement
             traffic_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
             return d;
         } catch (...) {
@@ -129,6 +145,13 @@ public:
     }
 
 private:
+    // Every row is merged at every full_every-th meeting and at the last (the final model).
+    [[nodiscard]] bool merges_every_row(std::size_t meeting) const noexcept {
+        if (options_.frequent_rows == 0 || options_.full_sync_words <= options_.sync_words) return true;
+        const std::uint64_t full_every = options_.full_sync_words / options_.sync_words;
+        return (meeting + 1) % full_every == 0 || meeting + 1 >= meetings_;
+    }
+
     // K meetings, K the same on every rank (from the global word count); rank r meets after
     // floor(k x local / K) of its own words, k = 1..K.
     std::vector<std::uint64_t> meeting_points(std::uint64_t local_work) {
@@ -139,6 +162,7 @@ private:
         comm_->check(MPI_Allreduce(MPI_IN_PLACE, &global, 1, MPI_UINT64_T, MPI_SUM, comm_->native()), "MPI_Allreduce");
         const std::uint64_t per_meeting = options_.sync_words * static_cast<std::uint64_t>(comm_->size());
         const std::uint64_t k_total = std::max<std::uint64_t>(1, (global + per_meeting - 1) / per_meeting);
+        meetings_ = k_total;
         std::vector<std::uint64_t> points(k_total);
         const std::uint64_t whole = local_work / k_total;
         const std::uint64_t rest = local_work % k_total;
@@ -151,6 +175,7 @@ private:
     std::optional<RowSync<float>> sync_float_;
     std::optional<RowSync<double>> sync_double_;
     bool ended_ = false;
+    std::uint64_t meetings_ = 0;
     std::chrono::steady_clock::time_point last_checkpoint_ = std::chrono::steady_clock::now();
     PeerTraffic traffic_;
 };

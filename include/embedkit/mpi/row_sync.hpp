@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -51,49 +52,62 @@ class RowSync {
 public:
     /// Remembers the current values of `matrices` (equal on every rank) as the base the deltas of
     /// the next sync are taken from. The matrices must outlive this object and keep their shape.
-    RowSync(const Communicator& comm, std::vector<RowMatrix<S>*> matrices, RowMerge merge = RowMerge::sum)
+    /// `frequent_last[i]`: matrix i keeps its frequent rows last, not first (hierarchical
+    /// softmax's inner nodes: the root is the last row); see sync(leading_rows).
+    RowSync(const Communicator& comm, std::vector<RowMatrix<S>*> matrices, RowMerge merge = RowMerge::sum,
+            std::vector<bool> frequent_last = {})
         : comm_(&comm), merge_(merge) {
-        for (RowMatrix<S>* m : matrices) {
+        for (std::size_t i = 0; i < matrices.size(); ++i) {
+            RowMatrix<S>* m = matrices[i];
             if (m == nullptr || m->size() == 0) continue;
-            tracked_.push_back({m, *m});
-            rows_ += static_cast<std::size_t>(m->rows());
+            tracked_.push_back({m, *m, i < frequent_last.size() && frequent_last[i]});
         }
     }
 
     /// Collective. Every tracked matrix becomes base + merged delta on every rank, bit-identical
-    /// everywhere, and that is the base of the next sync.
-    void sync() {
+    /// everywhere, and that is the base of the next sync. With `leading_rows`, only that many
+    /// rows of each matrix, its frequent ones (the first: word ids follow frequency; the last
+    /// with frequent_last), are merged now; the other rows keep their changes for a later sync.
+    /// Every rank must pass the same value.
+    void sync(std::size_t leading_rows = std::numeric_limits<std::size_t>::max()) {
         const auto start = std::chrono::steady_clock::now();
         const int ranks = comm_->size();
+        // The rows of `t` merged now: [first(t), first(t) + limit(t)).
+        const auto limit = [leading_rows](const Tracked& t) {
+            return static_cast<Eigen::Index>(std::min<std::size_t>(static_cast<std::size_t>(t.matrix->rows()), leading_rows));
+        };
+        const auto first = [&limit](const Tracked& t) { return t.frequent_last ? t.matrix->rows() - limit(t) : Eigen::Index{0}; };
+        std::size_t rows = 0;
+        for (const Tracked& t : tracked_) rows += static_cast<std::size_t>(limit(t));
         // 1. Which rows did this rank change, and which did any rank change.
-        changed_.assign(rows_, 0);
+        changed_.assign(rows, 0);
         std::size_t at = 0;
         for (const Tracked& t : tracked_) {
             const std::size_t width = static_cast<std::size_t>(t.matrix->cols()) * sizeof(S);
-            for (Eigen::Index r = 0; r < t.matrix->rows(); ++r, ++at) {
+            for (Eigen::Index r = first(t); r < first(t) + limit(t); ++r, ++at) {
                 changed_[at] = std::memcmp(t.matrix->row(r).data(), t.base.row(r).data(), width) != 0 ? 1 : 0;
             }
         }
         union_ = changed_;
         if (ranks > 1) {
-            comm_->check(MPI_Allreduce(MPI_IN_PLACE, union_.data(), static_cast<int>(rows_), MPI_UNSIGNED_CHAR, MPI_BOR,
+            comm_->check(MPI_Allreduce(MPI_IN_PLACE, union_.data(), static_cast<int>(rows), MPI_UNSIGNED_CHAR, MPI_BOR,
                                        comm_->native()),
                          "MPI_Allreduce");
-            traffic_.bytes_sent += 2 * rows_;
+            traffic_.bytes_sent += 2 * rows;
         }
         // 2. The union's rows: delta, then a 1 when this rank changed the row (the count of ranks).
         std::size_t union_values = 0;
         std::size_t union_rows = 0;
         at = 0;
         for (const Tracked& t : tracked_) {
-            const auto rows = static_cast<std::size_t>(t.matrix->rows());
+            const auto matrix_rows = static_cast<std::size_t>(limit(t));
             const auto width = static_cast<std::size_t>(t.matrix->cols()) + 1;
-            for (std::size_t r = 0; r < rows; ++r) {
+            for (std::size_t r = 0; r < matrix_rows; ++r) {
                 if (union_[at + r] == 0) continue;
                 union_values += width;
                 ++union_rows;
             }
-            at += rows;
+            at += matrix_rows;
         }
         const std::size_t block = (union_values + static_cast<std::size_t>(ranks) - 1) / static_cast<std::size_t>(ranks);
         if (block > static_cast<std::size_t>(INT32_MAX)) {
@@ -105,7 +119,7 @@ public:
         at = 0;
         for (const Tracked& t : tracked_) {
             const Eigen::Index cols = t.matrix->cols();
-            for (Eigen::Index r = 0; r < t.matrix->rows(); ++r, ++at) {
+            for (Eigen::Index r = first(t); r < first(t) + limit(t); ++r, ++at) {
                 if (union_[at] == 0) continue;
                 const S* now = t.matrix->row(r).data();
                 const S* base = t.base.row(r).data();
@@ -130,7 +144,7 @@ public:
         at = 0;
         for (Tracked& t : tracked_) {
             const Eigen::Index cols = t.matrix->cols();
-            for (Eigen::Index r = 0; r < t.matrix->rows(); ++r, ++at) {
+            for (Eigen::Index r = first(t); r < first(t) + limit(t); ++r, ++at) {
                 if (union_[at] == 0) continue;
                 const S changed_by = in[cols];
                 const S scale = merge_ == RowMerge::sum || changed_by <= S(1) ? S(1) : S(1) / changed_by;
@@ -154,6 +168,7 @@ private:
     struct Tracked {
         RowMatrix<S>* matrix;
         RowMatrix<S> base;
+        bool frequent_last;
     };
 
     static MPI_Datatype datatype() { return std::is_same_v<S, float> ? MPI_FLOAT : MPI_DOUBLE; }
@@ -161,7 +176,6 @@ private:
     const Communicator* comm_;
     RowMerge merge_;
     std::vector<Tracked> tracked_;
-    std::size_t rows_ = 0;
     std::vector<unsigned char> changed_;
     std::vector<unsigned char> union_;
     std::vector<S> send_;

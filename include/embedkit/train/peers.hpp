@@ -10,6 +10,7 @@
 #include "embedkit/train/engine_state.hpp"
 #include "embedkit/types.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -21,7 +22,9 @@ namespace embedkit {
 /// million words a second, so the ranks meet about once a second: often enough that a frequent
 /// word's copies never drift far apart, rarely enough that merging (a few tens of MB for a
 /// 50,000-word vocabulary) costs a few percent of the time (docs/distributed.md has the figures).
-inline constexpr std::uint64_t kDefaultSyncWords = 1'000'000;
+inline constexpr std::uint64_t kDefaultSyncWords = 250'000;
+inline constexpr std::uint64_t kDefaultFullSyncWords = 1'000'000;
+inline constexpr std::size_t kDefaultFrequentRows = 4096;
 
 /// What the processes decided together at a meeting.
 struct PeerDecision {
@@ -46,20 +49,25 @@ public:
     [[nodiscard]] virtual unsigned rank() const noexcept = 0;
     [[nodiscard]] virtual unsigned ranks() const noexcept = 0;
 
-    /// Collective, once before training: the matrices every meeting merges (equal on every
-    /// process now), and this process's units of work in the whole run. Returns the meeting
-    /// points: ascending counts of this process's own work, as many on every process, the last
-    /// one `local_work` (the final merge after the workers end).
-    virtual std::vector<std::uint64_t> start(const std::vector<RowMatrix<float>*>& matrices, std::uint64_t local_work) = 0;
-    virtual std::vector<std::uint64_t> start(const std::vector<RowMatrix<double>*>& matrices, std::uint64_t local_work) = 0;
+    /// Collective, once before training: the matrices the meetings merge (equal on every process
+    /// now; `frequent_last[i]`: matrix i keeps its frequent rows last, as hierarchical softmax's
+    /// inner nodes, not first, as words), and this process's units of work in the whole run.
+    /// Returns the meeting points: ascending counts of this process's own work, as many on every
+    /// process, the last one `local_work` (the final merge after the workers end).
+    virtual std::vector<std::uint64_t> start(const std::vector<RowMatrix<float>*>& matrices,
+                                             const std::vector<bool>& frequent_last, std::uint64_t local_work) = 0;
+    virtual std::vector<std::uint64_t> start(const std::vector<RowMatrix<double>*>& matrices,
+                                             const std::vector<bool>& frequent_last, std::uint64_t local_work) = 0;
 
-    /// Collective, with every worker of this process paused or done. First the processes agree
+    /// Collective, at meeting `meeting` (0-based index into start()'s points), with every worker
+    /// of this process paused or done. First the processes agree
     /// on failures: `failure` is this process's (null: none); when any process failed, every
     /// process throws (its own exception, or mpi::rank_error naming the failed rank) and the
     /// peers never communicate again. Then the parameters are merged (equal everywhere after),
     /// and the decision is returned. `wants_stop`: this process was asked to stop;
     /// `checkpoint_every`: seconds between checkpoints (0: only when stopping; < 0: never).
-    virtual PeerDecision meet(const std::exception_ptr& failure, bool wants_stop, double checkpoint_every) = 0;
+    virtual PeerDecision meet(std::size_t meeting, const std::exception_ptr& failure, bool wants_stop,
+                              double checkpoint_every) = 0;
 
     /// Collective, right after a meeting that decided to checkpoint: gathers every process's
     /// state (`local`: where this process's workers are; `me`: the fingerprint of its corpus)
