@@ -1,6 +1,7 @@
 // embedkit: train, query and evaluate embeddings from the command line.
 
 #include "command.hpp"
+#include "mpi_world.hpp"
 #include "stop_signals.hpp"
 
 #include <embedkit/errors.hpp>
@@ -20,6 +21,8 @@ int main(int argc, char** argv) {
     // Past a file-size limit (ulimit -f) a write should fail with EFBIG and be reported like a
     // full disk, not kill the process with SIGXFSZ.
     std::signal(SIGXFSZ, SIG_IGN);
+    // Under mpirun: MPI for the commands that run across ranks (cooccur, train --model glove).
+    embedkit::cli::MpiSession mpi_session(argc, argv);
     CLI::App app{"embedkit " EMBEDKIT_VERSION_STRING ": train, query and evaluate embeddings"};
     app.set_version_flag("--version", EMBEDKIT_VERSION_STRING);
     app.require_subcommand(1);
@@ -37,7 +40,7 @@ int main(int argc, char** argv) {
         // other bad input (CLI11's own codes, 104 to 114, would tell scripts nothing more).
         return app.exit(e) == 0 ? 0 : 1;
     } catch (const embedkit::error& e) {
-        fmt::print(stderr, "embedkit: error: {}\n", e.what());
+        if (embedkit::cli::print_error_here(e)) fmt::print(stderr, "embedkit: error: {}\n", e.what());
         return 1;
     } catch (const std::bad_alloc&) {
         fmt::print(stderr, "embedkit: error: out of memory\n");

@@ -173,7 +173,9 @@ void test_counts(const mpi::Communicator& comm, const std::string& dir) {
                   what + ": this rank's share differs from the single-process matrix");
             check(got.stats.entries == expected.entries().size(), what + ": the cell count differs");
             check(got.stats.tokens == expected.stats().tokens, what + ": the token count differs");
-            check(got.stats.pairs == expected.stats().pairs, what + ": the pair count differs");
+            check(got.stats.pairs == expected.stats().pairs, what + ": the pair count differs (" +
+                                                                 std::to_string(got.stats.pairs) + " instead of " +
+                                                                 std::to_string(expected.stats().pairs) + ")");
             if (k == 2 && s == 0) check(got.stats.spilled_runs > 0, what + ": the tiny memory cap spilled nothing");
             const CooccurrenceMatrix gathered = mpi::gather_cooccurrences(got, comm);
             if (comm.rank() == 0) {
