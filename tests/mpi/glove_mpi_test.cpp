@@ -197,6 +197,60 @@ void test_counts(const mpi::Communicator& comm, const std::string& dir) {
     }
 }
 
+// Two topics (lines of a0..a7 and lines of b0..b7): the distributed model is finite, the same on
+// every rank, and fits the matrix about as well as one process does.
+void test_glove(const mpi::Communicator& comm, const std::string& dir) {
+    const std::string path = dir + "/topics.txt";
+    if (comm.rank() == 0) {
+        std::string text;
+        std::uint64_t x = 99;
+        for (int line = 0; line < 400; ++line) {
+            const char topic = line % 2 == 0 ? 'a' : 'b';
+            for (int i = 0; i < 12; ++i) text += std::string(1, topic) + std::to_string(next(x) % 8) + " ";
+            text += "\n";
+        }
+        write_text(path, text);
+    }
+    comm.barrier();
+    VocabOptions vo;
+    vo.min_count = 1;
+    const Vocab vocab = mpi::build_vocab_distributed(path, vo, comm);
+    CooccurrenceOptions co;
+    co.window = 4;
+    const mpi::DistributedCooccurrence share = mpi::count_cooccurrences_distributed(path, vocab, co, comm);
+    GloveOptions g;
+    g.dim = 8;
+    g.epochs = 30;
+    g.x_max = 10;
+    g.threads = 1;
+    g.seed = 5;
+    mpi::DistributedGloveOptions d;
+    d.syncs_per_epoch = 3;
+    const GloveModel<float> model = mpi::train_glove_distributed<float>(share, g, comm, d);
+    const WordVectors<float> vectors = model.vectors();
+    check(vectors.matrix().allFinite(), "GloVe: the vectors are not finite");
+    check(model.epoch_cost.size() == 30 && model.epoch_cost.back() < model.epoch_cost.front(),
+          "GloVe: the cost did not fall over the epochs");
+    // The same model on every rank: the minimum and maximum of a checksum agree.
+    double sum = 0;
+    for (Eigen::Index i = 0; i < vectors.matrix().size(); ++i) sum += vectors.matrix().data()[i] * static_cast<double>(i % 7 + 1);
+    double low = sum;
+    double high = sum;
+    comm.check(MPI_Allreduce(&sum, &low, 1, MPI_DOUBLE, MPI_MIN, comm.native()), "MPI_Allreduce");
+    comm.check(MPI_Allreduce(&sum, &high, 1, MPI_DOUBLE, MPI_MAX, comm.native()), "MPI_Allreduce");
+    check(low == high, "GloVe: the ranks' models differ");
+    // Against one process on the same matrix: the final cost (the GloVe objective) within a
+    // factor of one process's.
+    const CooccurrenceMatrix whole = mpi::gather_cooccurrences(share, comm);
+    if (comm.rank() == 0) {
+        const double single = train_glove<float>(whole, g).epoch_cost.back();
+        const double distributed = model.epoch_cost.back();
+        check(distributed < 1.5 * single + 1e-3, "GloVe: the distributed final cost " + std::to_string(distributed) +
+                                                     " is far above one process's " + std::to_string(single));
+        std::printf("GloVe final cost: %.5f on %d ranks, %.5f in one process\n", distributed, comm.size(), single);
+    }
+}
+
 // A file none of the ranks can read, and an output directory that does not exist: every rank
 // throws, the message names the file, and the ranks stay in step.
 void test_failures(const mpi::Communicator& comm, const std::string& dir) {
@@ -247,6 +301,7 @@ int main(int argc, char** argv) {
         try {
             dir = shared_dir(comm);
             test_counts(comm, dir);
+            test_glove(comm, dir);
             test_failures(comm, dir);
         } catch (const std::exception& e) {
             std::cerr << "rank " << g_rank << ": unexpected exception: " << e.what() << std::endl;
