@@ -2,6 +2,8 @@
 // models brought by the user (CooccurrenceMatrix::load reads it) or for later training runs.
 
 #include "command.hpp"
+#include "distributed_count.hpp"
+#include "mpi_world.hpp"
 #include "progress_printer.hpp"
 #include "train_command.hpp"
 #include "training_corpus.hpp"
@@ -56,6 +58,22 @@ const RegisterCommand registration{[](CLI::App& app) {
         o.threads = a.threads;
         validate(o);
         if (a.min_count < 1) throw invalid_options("--min-count must be >= 1 (got " + std::to_string(a.min_count) + ")");
+#ifdef EMBEDKIT_CLI_WITH_MPI
+        if (const mpi::Communicator* world = mpi_world()) {
+            // Across ranks: each counts its own byte range; rank 0 writes the same bytes as below.
+            mpi::collectively(*world, [&] {
+                if (world->rank() == 0) check_writable(a.output);
+            });
+            const mpi::DistributedCooccurrence share = count_across_ranks(a.input, a.min_count, o, a.quiet, *world);
+            mpi::save_cooccurrences(share, a.output, *world);
+            if (!a.quiet && world->rank() == 0) {
+                fmt::print(stderr, "done: {} stored cells, {} spilled runs, {} merge passes in {:.1f} s on {} ranks; wrote {}\n",
+                           share.stats.entries, share.stats.spilled_runs, share.stats.merge_passes, share.stats.seconds,
+                           world->size(), a.output);
+            }
+            return;
+        }
+#endif
         check_writable(a.output);
         const TrainingCorpus t = read_training_corpus(a.input, a.min_count, a.quiet, CorpusStorage::memory, "", whole_lines());
         auto printer = std::make_shared<ProgressPrinter>("cooccur", a.quiet, ProgressStyle{"words/sec/thread", false, ""});

@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
         // other bad input (CLI11's own codes, 104 to 114, would tell scripts nothing more).
         return app.exit(e) == 0 ? 0 : 1;
     } catch (const embedkit::error& e) {
-        fmt::print(stderr, "embedkit: error: {}\n", e.what());
+        if (embedkit::cli::print_error_here(e)) fmt::print(stderr, "embedkit: error: {}\n", e.what());
         return 1;
     } catch (const std::bad_alloc&) {
         fmt::print(stderr, "embedkit: error: out of memory\n");

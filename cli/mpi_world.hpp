@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -124,5 +125,23 @@ private:
     std::optional<mpi::Communicator> comm_;
 #endif
 };
+
+#ifdef EMBEDKIT_CLI_WITH_MPI
+/// The world communicator when this process is one of several MPI ranks, else nullptr.
+[[nodiscard]] inline const mpi::Communicator* mpi_world() {
+    const MpiWorld& world = MpiWorld::instance();
+    return world.distributed() ? world.communicator() : nullptr;
+}
+#endif
+
+/// Whether main() prints this error: rank 0 prints every error (its own, or another rank's as
+/// "rank R of N: ..."); the other ranks print only their own.
+[[nodiscard]] inline bool print_error_here([[maybe_unused]] const std::exception& e) {
+#ifdef EMBEDKIT_CLI_WITH_MPI
+    return MpiWorld::instance().leader() || dynamic_cast<const mpi::rank_error*>(&e) == nullptr;
+#else
+    return true;
+#endif
+}
 
 }  // namespace embedkit::cli

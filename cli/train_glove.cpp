@@ -2,6 +2,8 @@
 // (bounded memory, --memory MB, spilling to --temp-dir), then GloVe trains on them with AdaGrad
 // or PPMI-SVD factorises their positive PMI.
 
+#include "distributed_count.hpp"
+#include "mpi_world.hpp"
 #include "progress_printer.hpp"
 #include "train_command.hpp"
 #include "training_corpus.hpp"
@@ -10,6 +12,9 @@
 #include <embedkit/models/cooccurrence.hpp>
 #include <embedkit/models/glove.hpp>
 #include <embedkit/models/ppmi_svd.hpp>
+#ifdef EMBEDKIT_CLI_WITH_MPI
+#include <embedkit/mpi/distributed_glove.hpp>
+#endif
 
 #include <fmt/core.h>
 
@@ -70,6 +75,49 @@ CooccurrenceMatrix count(const TrainArgs& a, const TrainingCorpus& t, Cooccurren
     return m;
 }
 
+#ifdef EMBEDKIT_CLI_WITH_MPI
+// GloVe across the ranks of `world`: each rank counts its byte range, trains on the cells it
+// owns, and the ranks merge their parameters a few times an epoch; rank 0 prints and writes.
+void run_glove_across_ranks(const TrainArgs& a, GloveOptions g, std::int64_t min_count, const mpi::Communicator& world) {
+    const CountModelArgs& c = count_args();
+    const bool talk = !a.quiet && world.rank() == 0;
+    mpi::collectively(world, [&] {
+        if (world.rank() != 0) return;
+        check_writable(a.output);
+        check_writable(a.save_vocab);
+        check_writable(c.save_cooccurrence);
+    });
+    const auto start = std::chrono::steady_clock::now();
+    std::optional<mpi::DistributedCooccurrence> share(count_across_ranks(a.input, min_count, g.cooccurrence, a.quiet, world));
+    if (talk) {
+        fmt::print(stderr, "co-occurrence: window {}, {} stored cells, {} spilled runs, {:.1f} s on {} ranks\n",
+                   share->window, share->stats.entries, share->stats.spilled_runs, share->stats.seconds, world.size());
+    }
+    if (!c.save_cooccurrence.empty()) mpi::save_cooccurrences(*share, c.save_cooccurrence, world);
+    if (share->stats.entries == 0) {
+        throw invalid_argument(a.input + ": no two vocabulary words occur within the window of each other");
+    }
+    auto printer = std::make_shared<ProgressPrinter>("glove", !talk, ProgressStyle{"cells/sec/thread", true, "cost"});
+    if (talk) {
+        g.progress = [printer](const TrainingProgress& pr) { return (*printer)(pr); };
+        g.progress_interval = printer->interval();
+    }
+    const GloveModel<float> model = mpi::train_glove_distributed<float>(*share, g, world);
+    const std::uint64_t cells = share->stats.entries;
+    share.reset();
+    mpi::collectively(world, [&] {
+        if (world.rank() != 0) return;
+        write_word2vec(a.output, model.vectors(), a.format == "bin" ? VectorFormat::binary : VectorFormat::text);
+        if (!a.save_vocab.empty()) model.vocab.save(a.save_vocab);
+    });
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (talk) {
+        fmt::print(stderr, "done: {} cells, {} words x {} dims in {:.1f} s on {} ranks; wrote {}\n", cells,
+                   model.vocab.size(), g.dim, seconds, world.size(), a.output);
+    }
+}
+#endif
+
 void run_count_model(const TrainArgs& a) {
     const CountModelArgs& c = count_args();
     const bool glove = a.model == "glove";
@@ -106,6 +154,16 @@ void run_count_model(const TrainArgs& a) {
     }
     const std::int64_t min_count = a.min_count.value_or(5);
     if (min_count < 1) throw invalid_options("--min-count must be >= 1 (got " + std::to_string(min_count) + ")");
+#ifdef EMBEDKIT_CLI_WITH_MPI
+    if (const mpi::Communicator* world = mpi_world()) {
+        if (!glove) {
+            throw invalid_options("--model " + a.model + " does not run across MPI ranks yet; run it in one process "
+                                  "(or count with `mpirun ... embedkit cooccur`)");
+        }
+        run_glove_across_ranks(a, g, min_count, *world);
+        return;
+    }
+#endif
     check_writable(a.output);
     check_writable(a.save_vocab);
     check_writable(c.save_cooccurrence);

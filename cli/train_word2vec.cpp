@@ -111,10 +111,8 @@ auto run_stoppable(const TrainArgs& a, const CheckpointOptions& checkpoint, Trai
 /// Writes the vectors (and the model, for fastText) and the summary. A Word2Vec model's input
 /// vectors are moved into the written vectors, not copied.
 template <class Model>
-void write_outputs(const TrainArgs& a, Model& model, const Vocab& vocab, std::size_t tokens, int epochs, int dim,
-                   std::chrono::steady_clock::time_point start) {
-    // Under mpirun every rank ends with the same model; rank 0 writes it.
-    if (!MpiWorld::instance().leader()) return;
+void write_leader_outputs(const TrainArgs& a, Model& model, const Vocab& vocab, std::size_t tokens, int epochs, int dim,
+                          std::chrono::steady_clock::time_point start) {
     const VectorFormat format = a.format == "bin" ? VectorFormat::binary : VectorFormat::text;
     if constexpr (std::is_same_v<Model, FastTextModel<float>>) {
         write_word2vec(a.output, model.vectors(a.threads), format);
@@ -133,6 +131,17 @@ void write_outputs(const TrainArgs& a, Model& model, const Vocab& vocab, std::si
         fmt::print(stderr, "done: {} tokens x {} epochs, {} words x {} dims in {:.1f} s; wrote {}\n", tokens,
                    epochs, vocab.size(), dim, seconds, a.output);
     }
+}
+
+template <class Model>
+void write_outputs(const TrainArgs& a, Model& model, const Vocab& vocab, std::size_t tokens, int epochs, int dim,
+                   std::chrono::steady_clock::time_point start) {
+    // Under mpirun every rank ends with the same model; rank 0 writes it, and when that fails
+    // every rank ends with its message.
+    MpiWorld& world = MpiWorld::instance();
+    world.together([&] {
+        if (world.leader()) write_leader_outputs(a, model, vocab, tokens, epochs, dim, start);
+    });
 }
 
 /// The options a run of `a` trains with, built from the flags as a fresh run builds them (`fasttext`
