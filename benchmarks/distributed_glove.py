@@ -15,54 +15,12 @@ Usage: /usr/bin/python3 benchmarks/distributed_glove.py [--count-corpus PATH|gut
 Needs build/bin/embedkit (Release, built with embedkit::mpi), mpirun and /usr/bin/time.
 """
 import argparse
-import json
 import os
-import re
 import shutil
 import subprocess
-import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.normpath(os.path.join(ROOT, "..", "shared", "data"))
-EMBEDKIT = os.path.join(ROOT, "build", "bin", "embedkit")
-MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe"]
-
-
-def corpus_path(name, tmp):
-    if os.path.exists(name):
-        return name
-    plain = os.path.join(DATA, name)
-    if os.path.exists(plain):
-        return plain
-    packed = plain + ".xz"
-    if not os.path.exists(packed):
-        sys.exit(f"no corpus {name} (looked for {plain} and {packed})")
-    out = os.path.join(tmp, name)
-    with open(out, "wb") as f:
-        subprocess.run(["xz", "-dc", packed], stdout=f, check=True)
-    return out
-
-
-def timed(cmd):
-    """Runs cmd under /usr/bin/time -v; returns (seconds, peak RSS MiB of the largest process)."""
-    r = subprocess.run(["/usr/bin/time", "-v"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        sys.exit(f"failed: {' '.join(cmd)}\n{r.stderr[-2000:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", r.stderr)
-    h, m, s = wall.groups()
-    seconds = int(h or 0) * 3600 + int(m) * 60 + float(s)
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1)) / 1024
-    return seconds, rss
-
-
-def evaluate(vectors):
-    out = subprocess.run([EMBEDKIT, "eval", "--vectors", vectors, "--json",
-                          "--analogies", os.path.join(DATA, "eval", "questions-words.txt"),
-                          "--similarity", os.path.join(DATA, "eval", "ws353.txt")],
-                         capture_output=True, text=True, check=True).stdout
-    j = json.loads(out)
-    return j["analogies"]["overall"]["accuracy"], j["similarity"]["spearman"]
+from distributed_common import DATA, EMBEDKIT, MPIRUN, corpus_path, evaluate, timed
 
 
 def main():

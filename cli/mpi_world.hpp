@@ -35,12 +35,14 @@ namespace embedkit::cli {
            std::getenv("PMIX_RANK") != nullptr;
 }
 
-/// How the ranks of a distributed run meet (--sync-words, --full-sync-words, --sync-rows, --sync-merge).
+/// How the ranks of a distributed run meet (--sync-words, --full-sync-words, --sync-rows, --sync-merge,
+/// --sync-precision).
 struct SyncFlags {
     std::uint64_t sync_words = kDefaultSyncWords;
     std::uint64_t full_sync_words = kDefaultFullSyncWords;
     std::size_t frequent_rows = kDefaultFrequentRows;
     std::string merge = "sum";
+    std::string precision = "bf16";
 };
 
 /// Rank 0's line about what the meetings of a distributed run cost (nothing alone).
@@ -48,10 +50,10 @@ inline void print_peer_traffic(const Peers* peers, bool quiet) {
     if (peers == nullptr || quiet || peers->rank() != 0) return;
     const PeerTraffic t = peers->traffic();
     const double mib = static_cast<double>(t.bytes_sent) / (1 << 20);
-    fmt::print(stderr, "ranks: {} met {} times; rank 0 sent {:.1f} MiB ({:.2f} MiB a meeting, {:.0f} rows merged a meeting) and spent {:.2f} s in meetings, {:.2f} s of it merging\n",
+    fmt::print(stderr, "ranks: {} met {} times; rank 0 sent {:.1f} MiB ({:.2f} MiB a meeting, {:.0f} rows merged a meeting) and spent {:.2f} s in meetings, {:.2f} s of it merging ({:.2f} s in MPI calls)\n",
                peers->ranks(), t.meetings, mib, t.meetings > 0 ? mib / static_cast<double>(t.meetings) : 0.0,
                t.meetings > 0 ? static_cast<double>(t.rows_merged) / static_cast<double>(t.meetings) : 0.0, t.seconds,
-               t.merge_seconds);
+               t.merge_seconds, t.wire_seconds);
 }
 
 class MpiWorld {
@@ -100,6 +102,7 @@ public:
             o.full_sync_words = sync.full_sync_words;
             o.frequent_rows = sync.frequent_rows;
             o.merge = sync.merge == "mean" ? mpi::RowMerge::mean_of_changed : mpi::RowMerge::sum;
+            o.wire = sync.precision == "float" ? mpi::WirePrecision::full : mpi::WirePrecision::bfloat16;
             return std::make_unique<mpi::RankPeers>(*comm_, o);
         }
 #endif

@@ -228,7 +228,8 @@ void check_resume_flags(const TrainArgs& a, const Checkpoint<float>& header) {
     // What a checkpoint does not hold, and so may be given anew (--model is compared below).
     static const std::set<std::string> not_saved = {
         "--model",  "--input",  "--output", "--format", "--save-vocab", "--save-model", "--checkpoint",
-        "--checkpoint-every", "--resume", "--quiet", "-q", "--stream", "--in-memory", "--temp-dir", "--sync-words", "--full-sync-words", "--sync-rows", "--sync-merge"};
+        "--checkpoint-every", "--resume", "--quiet", "-q", "--stream", "--in-memory", "--temp-dir", "--sync-words", "--full-sync-words", "--sync-rows", "--sync-merge",
+        "--sync-precision"};
     const std::string model = checkpoint_model(header, a.resume);
     std::vector<std::string> differences;
     if (a.given.count("--model") > 0 && a.model != model) {
@@ -435,6 +436,10 @@ const RegisterTrainModel registration{TrainModel{
                        "Under mpirun: how the ranks' changes to a row merge: sum (as Hogwild threads) or mean (over "
                        "the ranks that changed it)")
             ->check(CLI::IsMember({"mean", "sum"}))
+            ->capture_default_str();
+        cmd.add_option("--sync-precision", w.sync.precision,
+                       "Under mpirun: the precision of the changes the ranks send: bf16 (2 bytes a value) or float")
+            ->check(CLI::IsMember({"bf16", "float"}))
             ->capture_default_str();
         cmd.add_option("--negative-power", w.negative_power,
                        "Word2Vec: draw negatives in proportion to count^this (default 0.75 as word2vec.c and gensim; "

@@ -1,6 +1,6 @@
 #!/bin/bash
 # `mpirun -np N embedkit train` end to end: the output has the format and vocabulary of a
-# one-process run and is written once; reruns give the same bytes; skip-gram, CBOW and fastText
+# one-process run and is written once; reruns give the same bytes, and so does --stream; skip-gram, CBOW and fastText
 # run; bad input (a missing file, standard input, a checkpoint of another rank count) stops every
 # rank with a message naming it.
 #
@@ -33,6 +33,9 @@ run train --model skipgram "${common[@]}" --output "$dir/ranks.vec" || fail "the
 cmp -s <(cut -d' ' -f1 "$dir/alone.vec") <(cut -d' ' -f1 "$dir/ranks.vec") || fail "the words differ from a one-process run"
 run train --model skipgram "${common[@]}" --output "$dir/again.vec" || fail "the rerun failed"
 cmp -s "$dir/ranks.vec" "$dir/again.vec" || fail "a rerun on $ranks ranks wrote other bytes"
+# --stream: each rank encodes its part into a temporary file and trains from it, to the same bits.
+run train --model skipgram "${common[@]}" --stream --temp-dir "$dir" --output "$dir/streamed.vec" || fail "--stream failed"
+cmp -s "$dir/ranks.vec" "$dir/streamed.vec" || fail "--stream on $ranks ranks wrote other bytes than in memory"
 [ -z "$(ls "$dir" | grep -v '\.vec$\|corpus.txt')" ] || fail "files left behind: $(ls "$dir")"
 
 for model in cbow fasttext fasttext-cbow; do

@@ -65,6 +65,30 @@ template <class S>
     return rule;
 }
 
+/// The rows of `m` from the most often updated down, for a distributed run's frequent merges
+/// (empty: id order, as output rows: word ids follow frequency). A composed input matrix
+/// (fastText) lists each word's rows, its n-grams' too, by the word's frequency; hierarchical
+/// softmax's inner nodes go from the root (the last row) down.
+template <class S>
+[[nodiscard]] std::vector<std::int64_t> update_order(const RowMatrix<S>& m, const InputRows* inputs, bool huffman_nodes) {
+    std::vector<std::int64_t> order;
+    const auto rows = static_cast<std::size_t>(m.rows());
+    if (huffman_nodes) {
+        for (std::size_t k = 0; k < rows; ++k) order.push_back(static_cast<std::int64_t>(rows - 1 - k));
+    } else if (inputs != nullptr && !inputs->plain()) {
+        std::vector<char> listed(rows, 0);
+        order.reserve(rows);
+        for (const std::int32_t r : inputs->rows) {  // word by word, in id (frequency) order
+            if (listed[static_cast<std::size_t>(r)] == 0) order.push_back(r);
+            listed[static_cast<std::size_t>(r)] = 1;
+        }
+        for (std::size_t r = 0; r < rows; ++r) {
+            if (listed[r] == 0) order.push_back(static_cast<std::int64_t>(r));
+        }
+    }
+    return order;
+}
+
 /// Trains `params` on `corpus` with Hogwild workers, from the start or from `resume` (a state
 /// saved by a checkpoint of a run with the same options, corpus and thread count). `options`
 /// must be resolved (lr, negative_power and threads set).
@@ -108,13 +132,13 @@ void run_word2vec_updates(const Word2VecOptions& options, const std::vector<std:
     std::vector<std::uint64_t> meetings;
     if (peers) {
         std::vector<RowMatrix<S>*> merged;
-        std::vector<bool> frequent_last;
+        std::vector<std::vector<std::int64_t>> frequency_order;
         for (RowMatrix<S>* m : {params.input, params.output_negative, params.output_hs}) {
             if (m == nullptr) continue;
             merged.push_back(m);
-            frequent_last.push_back(m == params.output_hs);  // the root of the Huffman tree is its last row
+            frequency_order.push_back(update_order(*m, m == params.input ? &inputs : nullptr, m == params.output_hs));
         }
-        meetings = peers->start(merged, frequent_last, total);
+        meetings = peers->start(merged, std::move(frequency_order), total);
     }
     std::atomic<bool> cancel_requested{false};
     TrainingRunOptions run_options;

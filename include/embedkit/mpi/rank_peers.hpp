@@ -26,6 +26,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace embedkit::mpi {
@@ -38,6 +39,7 @@ struct RankPeersOptions {
     std::uint64_t full_sync_words = kDefaultFullSyncWords;
     std::size_t frequent_rows = kDefaultFrequentRows;
     RowMerge merge = RowMerge::sum;
+    WirePrecision wire = WirePrecision::bfloat16;
 };
 
 class RankPeers final : public Peers {
@@ -49,15 +51,17 @@ public:
     [[nodiscard]] unsigned rank() const noexcept override { return static_cast<unsigned>(comm_->rank()); }
     [[nodiscard]] unsigned ranks() const noexcept override { return static_cast<unsigned>(comm_->size()); }
 
-    std::vector<std::uint64_t> start(const std::vector<RowMatrix<float>*>& matrices, const std::vector<bool>& frequent_last,
+    std::vector<std::uint64_t> start(const std::vector<RowMatrix<float>*>& matrices,
+                                     std::vector<std::vector<std::int64_t>> frequency_order,
                                      std::uint64_t local_work) override {
-        sync_float_.emplace(*comm_, matrices, options_.merge, frequent_last);
+        sync_float_.emplace(*comm_, matrices, options_.merge, std::move(frequency_order), options_.wire);
         sync_double_.reset();
         return meeting_points(local_work);
     }
-    std::vector<std::uint64_t> start(const std::vector<RowMatrix<double>*>& matrices, const std::vector<bool>& frequent_last,
+    std::vector<std::uint64_t> start(const std::vector<RowMatrix<double>*>& matrices,
+                                     std::vector<std::vector<std::int64_t>> frequency_order,
                                      std::uint64_t local_work) override {
-        sync_double_.emplace(*comm_, matrices, options_.merge, frequent_last);
+        sync_double_.emplace(*comm_, matrices, options_.merge, std::move(frequency_order), options_.wire);
         sync_float_.reset();
         return meeting_points(local_work);
     }
@@ -141,6 +145,7 @@ public:
         t.bytes_sent += merged.bytes_sent;
         t.rows_merged = merged.rows_merged;
         t.merge_seconds = merged.seconds;
+        t.wire_seconds = merged.wire_seconds;
         return t;
     }
 

@@ -18,13 +18,15 @@
 
 namespace embedkit {
 
-/// Words each rank trains between two meetings, by default. At 1 thread a rank reads about a
-/// million words a second, so the ranks meet about once a second: often enough that a frequent
-/// word's copies never drift far apart, rarely enough that merging (a few tens of MB for a
-/// 50,000-word vocabulary) costs a few percent of the time (docs/distributed.md has the figures).
+/// How often the ranks of a distributed run meet, by default: every 250,000 words of each rank
+/// (about a tenth of a second at one thread) they merge the 8,192 most frequently updated rows of
+/// every matrix, and every 2,000,000 words every row. Measured on gutenberg100m at 2 ranks
+/// (docs/distributed.md): merging every row only every 1M words costs 1.1 analogy points against
+/// merging the frequent rows every 250k; merging every row every 250k costs twice the bytes for
+/// no better vectors; 2M or 4M between full merges are alike.
 inline constexpr std::uint64_t kDefaultSyncWords = 250'000;
-inline constexpr std::uint64_t kDefaultFullSyncWords = 1'000'000;
-inline constexpr std::size_t kDefaultFrequentRows = 4096;
+inline constexpr std::uint64_t kDefaultFullSyncWords = 2'000'000;
+inline constexpr std::size_t kDefaultFrequentRows = 8192;
 
 /// What the processes decided together at a meeting.
 struct PeerDecision {
@@ -39,6 +41,7 @@ struct PeerTraffic {
     std::uint64_t rows_merged = 0;  ///< rows some process changed, summed over meetings
     double seconds = 0;             ///< in meetings: waiting for the slowest process, merging
     double merge_seconds = 0;       ///< of which finding, packing, sending and applying changed rows
+    double wire_seconds = 0;        ///< of which in MPI calls (sending, receiving, summing)
 };
 
 class Peers {
@@ -50,14 +53,16 @@ public:
     [[nodiscard]] virtual unsigned ranks() const noexcept = 0;
 
     /// Collective, once before training: the matrices the meetings merge (equal on every process
-    /// now; `frequent_last[i]`: matrix i keeps its frequent rows last, as hierarchical softmax's
-    /// inner nodes, not first, as words), and this process's units of work in the whole run.
-    /// Returns the meeting points: ascending counts of this process's own work, as many on every
-    /// process, the last one `local_work` (the final merge after the workers end).
+    /// now), each one's rows from the most often updated down (`frequency_order[i]`; empty: in
+    /// id order, as words), and this process's units of work in the whole run. Returns the
+    /// meeting points: ascending counts of this process's own work, as many on every process,
+    /// the last one `local_work` (the final merge after the workers end).
     virtual std::vector<std::uint64_t> start(const std::vector<RowMatrix<float>*>& matrices,
-                                             const std::vector<bool>& frequent_last, std::uint64_t local_work) = 0;
+                                             std::vector<std::vector<std::int64_t>> frequency_order,
+                                             std::uint64_t local_work) = 0;
     virtual std::vector<std::uint64_t> start(const std::vector<RowMatrix<double>*>& matrices,
-                                             const std::vector<bool>& frequent_last, std::uint64_t local_work) = 0;
+                                             std::vector<std::vector<std::int64_t>> frequency_order,
+                                             std::uint64_t local_work) = 0;
 
     /// Collective, at meeting `meeting` (0-based index into start()'s points), with every worker
     /// of this process paused or done. First the processes agree
