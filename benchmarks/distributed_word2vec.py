@@ -50,13 +50,14 @@ def train(tmp, corpus, model, threads, seed=1, prefix=(), label=""):
     out = os.path.join(tmp, "out.vec")
     cmd = list(prefix) + [EMBEDKIT, "train", "--model", model, "--input", corpus, "--output", out,
                           "--threads", str(threads), "--seed", str(seed)] + SETTINGS
-    if prefix:
-        cmd = [c for c in cmd if c != "-q"]  # rank 0's "ranks:" line is wanted; progress is overwritten in place
+    cmd = [c for c in cmd if c != "-q"]  # the corpus line and rank 0's "ranks:" line are wanted
     seconds, rss, stderr = run_timed(cmd)
+    in_vocabulary = re.search(r"\((\d+) in the vocabulary\)", stderr)
     acc, ws = evaluate(out)
     os.remove(out)
     row = {"run": label, "model": model, "seed": seed, "seconds": seconds, "peak_rss_mib": rss,
-           "analogy": acc, "ws353": ws, "traffic": traffic(stderr)}
+           "analogy": acc, "ws353": ws, "traffic": traffic(stderr),
+           "words": int(in_vocabulary.group(1)) * int(SETTINGS[SETTINGS.index("--epochs") + 1]) if in_vocabulary else None}
     t = row["traffic"]
     extra = ""
     if t:

@@ -122,3 +122,36 @@ TEST_CASE("the thread executor runs every worker and rethrows the first exceptio
     }),
                       "worker 2 failed");
 }
+
+TEST_CASE("pause points pause the workers once the work count reaches each point, never by the clock", "[train]") {
+    TrainingRunOptions o;
+    o.total_work = 1000;
+    o.workers = 1;
+    TrainingRun run(o);
+    std::vector<std::uint64_t> paused_at;
+    run.set_pause_action({0, [&] { paused_at.push_back(run.processed()); }});
+    run.set_pause_points({100, 250, 260, 900});
+    bool keep_going = true;
+    for (int step = 0; step < 10 && keep_going; ++step) {
+        (void)run.sync(0, 60, 0.0, 0, keep_going);
+        if (run.pause_due()) keep_going = run.pause([] {});
+    }
+    run.leave([] {});
+    // 120 passes 100; 300 passes both 250 and 260 (one pause); 600 passes no point.
+    CHECK(paused_at == std::vector<std::uint64_t>{120, 300});
+    CHECK_FALSE(run.pause_due());
+}
+
+TEST_CASE("a pause action can stop the run when the pause ends", "[train]") {
+    TrainingRunOptions o;
+    o.total_work = 1000;
+    TrainingRun run(o);
+    run.set_pause_action({0, [&] { run.stop_at_pause(/*saved=*/true); }});
+    run.set_pause_points({50});
+    bool keep_going = true;
+    (void)run.sync(0, 60, 0.0, 0, keep_going);
+    REQUIRE(run.pause_due());
+    CHECK_FALSE(run.pause([] {}));
+    run.leave([] {});
+    CHECK_THROWS_WITH(run.finish(), Catch::Contains("stopped on request"));
+}

@@ -186,8 +186,8 @@ void run_word2vec_updates(const Word2VecOptions& options, const std::vector<std:
         return d;
     };
     if (peers) {
+        run.set_pause_points({meetings.begin() + static_cast<std::ptrdiff_t>(next_meeting), meetings.end() - 1});
         PauseAction at_meetings;
-        at_meetings.at_work.assign(meetings.begin() + static_cast<std::ptrdiff_t>(next_meeting), meetings.end() - 1);
         at_meetings.action = [&] {
             while (next_meeting + 1 < meetings.size() && run.processed() >= meetings[next_meeting]) {
                 if (meet(nullptr).stop) return run.stop_at_pause(static_cast<bool>(checkpoints.save));
@@ -195,7 +195,7 @@ void run_word2vec_updates(const Word2VecOptions& options, const std::vector<std:
         };
         run.set_pause_action(std::move(at_meetings));
     } else if (checkpoints.save) {
-        run.set_pause_action({checkpoints.every_seconds, [&] { checkpoints.save(here()); }, {}});
+        run.set_pause_action({checkpoints.every_seconds, [&] { checkpoints.save(here()); }});
     }
     std::exception_ptr failure;
     try {

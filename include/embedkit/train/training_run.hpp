@@ -50,9 +50,6 @@ struct TrainingRunOptions {
 struct PauseAction {
     double every_seconds = 0;     ///< 0: only before a requested stop
     std::function<void()> action;  ///< empty: workers never pause
-    /// Also pause once the work count reaches each of these (ascending): the meeting points of a
-    /// distributed run, fixed by work so that a rerun pauses at the same words.
-    std::vector<std::uint64_t> at_work;
 };
 
 class TrainingRun {
@@ -70,6 +67,10 @@ public:
     }
 
     void set_pause_action(PauseAction pause) { pause_ = std::move(pause); }
+    /// Also pause (and run the pause action) once the work count reaches each of `points`
+    /// (ascending): the meeting points of a distributed run, fixed by work so that a rerun
+    /// pauses at the same words.
+    void set_pause_points(std::vector<std::uint64_t> points) { pause_points_ = std::move(points); }
 
     [[nodiscard]] unsigned workers() const noexcept { return workers_; }
     [[nodiscard]] const TrainingRunOptions& options() const noexcept { return options_; }
@@ -98,7 +99,7 @@ public:
             request_stop();
         }
         const std::size_t point = next_point_.load(std::memory_order_relaxed);
-        if (point < pause_.at_work.size() && done >= pause_.at_work[point]) pause_due_.store(true, std::memory_order_relaxed);
+        if (point < pause_points_.size() && done >= pause_points_[point]) pause_due_.store(true, std::memory_order_relaxed);
         if (pause_.action && pause_.every_seconds > 0) {
             const double since = std::chrono::duration<double>(now - start_).count() -
                                  static_cast<double>(last_pause_ns_.load(std::memory_order_relaxed)) * 1e-9;
@@ -243,7 +244,7 @@ private:
         last_pause_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start_).count(),
                              std::memory_order_relaxed);
         std::size_t point = next_point_.load();
-        while (point < pause_.at_work.size() && processed() >= pause_.at_work[point]) ++point;
+        while (point < pause_points_.size() && processed() >= pause_points_[point]) ++point;
         next_point_.store(point);
         pause_due_.store(false);
         paused_ = 0;
@@ -301,7 +302,8 @@ private:
     PauseAction pause_;
     std::atomic<bool> pause_due_{false};
     std::atomic<std::int64_t> last_pause_ns_{0};
-    std::atomic<std::size_t> next_point_{0};  // the first of pause_.at_work not yet reached
+    std::vector<std::uint64_t> pause_points_;
+    std::atomic<std::size_t> next_point_{0};  // the first of pause_points_ not yet reached
     std::mutex pause_mutex_;
     std::condition_variable pause_cv_;
     unsigned paused_ = 0;
