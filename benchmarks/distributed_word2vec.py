@@ -32,6 +32,8 @@ from distributed_common import EMBEDKIT, MPIRUN, corpus_path, evaluate, run_time
 
 SETTINGS = ["--dim", "100", "--window", "5", "--negative", "5", "--sample", "1e-4", "--min-count", "5",
             "--epochs", "5", "-q"]
+ROWS = []        # every run so far, written to --json after each
+JSON_PATH = None
 TCP = ["--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", "lo", "--mca", "oob_tcp_if_include", "lo"]
 
 
@@ -65,6 +67,10 @@ def train(tmp, corpus, model, threads, seed=1, prefix=(), label=""):
         extra = (f"  {t['meetings']} meetings, {per_meeting:.2f} MiB/meeting, {t['mib_sent'] / seconds:.1f} MiB/s, "
                  f"{t['meeting_seconds']:.1f} s in meetings ({t['merge_seconds']:.1f} s merging)")
     print(f"{label:<34}{model:<10}{seed:>5}{seconds:>9.1f}{100 * acc:>9.2f}%{ws:>8.3f}{extra}", flush=True)
+    ROWS.append(row)
+    if JSON_PATH:
+        with open(JSON_PATH, "w") as f:
+            json.dump(ROWS, f, indent=1)
     return row
 
 
@@ -106,10 +112,13 @@ def main():
     p.add_argument("--quality", action="store_true", help="also quality at --quality-ranks, each --seeds")
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     p.add_argument("--quality-ranks", type=int, nargs="+", default=[2, 4, 8])
-    p.add_argument("--json", help="write every row here")
+    p.add_argument("--json", help="write every row here (after each run)")
+    p.add_argument("--skip-speed", action="store_true", help="only the quality runs")
     a = p.parse_args()
+    global JSON_PATH
+    JSON_PATH = a.json
     tmp = tempfile.mkdtemp(prefix="embedkit-distributed-w2v-")
-    rows = []
+    rows = ROWS
     try:
         with open("/proc/loadavg") as f:
             print(f"load average before: {' '.join(f.read().split()[:3])}; cores: {os.cpu_count()}")
@@ -117,7 +126,7 @@ def main():
         print(f"corpus: {a.corpus} ({os.path.getsize(corpus) / 1e6:.0f} MB); {' '.join(SETTINGS[:-1])}\n")
         print(f"{'run':<34}{'model':<10}{'seed':>5}{'seconds':>9}{'analogy':>10}{'WS353':>8}")
         two = MPIRUN + ["-np", "2"]
-        for model in a.models:
+        for model in [] if a.skip_speed else a.models:
             runs = [train(tmp, corpus, model, 1, label="1 process x 1 thread"),
                     train(tmp, corpus, model, 1, prefix=two, label="mpirun -np 2 x 1 thread (shm)"),
                     train(tmp, corpus, model, 1, prefix=two + TCP, label="mpirun -np 2 x 1 thread (tcp)"),
@@ -126,7 +135,6 @@ def main():
                 with ShapedNamespace() as ns:
                     runs.append(train(tmp, corpus, model, 1, prefix=ns.prefix() + two + TCP,
                                       label="mpirun -np 2 (tcp, 1 Gbit/s netns)"))
-            rows += runs
             one, shm, tcp, threads = (r["seconds"] for r in runs[:4])
             print(f"  {model}: 1x1 / 2 ranks: {one / shm:.2f}x (shm), {one / tcp:.2f}x (tcp); "
                   f"2 ranks / 1x2 threads: {shm / threads:.2f} (shm), {tcp / threads:.2f} (tcp)"
@@ -134,10 +142,10 @@ def main():
         if a.quality:
             print("\nquality as ranks grow (skip-gram, 1 thread per rank)")
             for seed in a.seeds:
-                rows.append(train(tmp, corpus, "skipgram", 1, seed=seed, label="quality: 1 process"))
+                train(tmp, corpus, "skipgram", 1, seed=seed, label="quality: 1 process")
                 for ranks in a.quality_ranks:
-                    rows.append(train(tmp, corpus, "skipgram", 1, seed=seed, prefix=MPIRUN + ["-np", str(ranks)],
-                                      label=f"quality: {ranks} ranks"))
+                    train(tmp, corpus, "skipgram", 1, seed=seed, prefix=MPIRUN + ["-np", str(ranks)],
+                                      label=f"quality: {ranks} ranks")
             print("\nmeans over seeds")
             for label in ["quality: 1 process"] + [f"quality: {r} ranks" for r in a.quality_ranks]:
                 sel = [r for r in rows if r["run"] == label]
@@ -145,9 +153,6 @@ def main():
                 ws = sum(r["ws353"] for r in sel) / len(sel)
                 spread = max(r["analogy"] for r in sel) - min(r["analogy"] for r in sel)
                 print(f"  {label:<24} analogy {100 * acc:.2f}% (spread {100 * spread:.2f}), WS353 {ws:.3f}")
-        if a.json:
-            with open(a.json, "w") as f:
-                json.dump(rows, f, indent=1)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -41,7 +41,7 @@ struct SyncFlags {
     std::uint64_t sync_words = kDefaultSyncWords;
     std::uint64_t full_sync_words = kDefaultFullSyncWords;
     std::size_t frequent_rows = kDefaultFrequentRows;
-    std::string merge = "sum";
+    std::string merge = "mixed";
     std::string precision = "bf16";
 };
 
@@ -102,6 +102,7 @@ public:
             o.full_sync_words = sync.full_sync_words;
             o.frequent_rows = sync.frequent_rows;
             o.merge = sync.merge == "mean" ? mpi::RowMerge::mean_of_changed : mpi::RowMerge::sum;
+            o.damp_frequent_rows = sync.merge == "mixed";
             o.wire = sync.precision == "float" ? mpi::WirePrecision::full : mpi::WirePrecision::bfloat16;
             return std::make_unique<mpi::RankPeers>(*comm_, o);
         }

@@ -423,19 +423,19 @@ const RegisterTrainModel registration{TrainModel{
                                 "--no-shared-negatives draws a set per pair as word2vec.c does)"),
                    {"skipgram", "fasttext"});
         cmd.add_option("--sync-words", w.sync.sync_words,
-                       "Under mpirun: words each rank trains between two meetings, where the ranks merge the "
-                       "--sync-rows most frequent rows of each matrix (a resumed run needs the same value)")
+                       "Under mpirun: words all ranks train between two meetings, where they merge the --sync-rows "
+                       "most frequent rows of each matrix (a resumed run needs the same value)")
             ->capture_default_str();
         cmd.add_option("--full-sync-words", w.sync.full_sync_words,
-                       "Under mpirun: words each rank trains between two merges of every row (0: every meeting)")
+                       "Under mpirun: words all ranks train between two merges of every row (0: every meeting)")
             ->capture_default_str();
         cmd.add_option("--sync-rows", w.sync.frequent_rows,
                        "Under mpirun: the frequent rows merged at every meeting (0: every row at every meeting)")
             ->capture_default_str();
         cmd.add_option("--sync-merge", w.sync.merge,
-                       "Under mpirun: how the ranks' changes to a row merge: sum (as Hogwild threads) or mean (over "
-                       "the ranks that changed it)")
-            ->check(CLI::IsMember({"mean", "sum"}))
+                       "Under mpirun: how the ranks' changes to a row merge: mixed (summed, but the --sync-rows frequent "
+                       "rows move by at most twice the ranks' mean), sum (as Hogwild threads) or mean")
+            ->check(CLI::IsMember({"mixed", "mean", "sum"}))
             ->capture_default_str();
         cmd.add_option("--sync-precision", w.sync.precision,
                        "Under mpirun: the precision of the changes the ranks send: bf16 (2 bytes a value) or float")

@@ -23,7 +23,7 @@ run() { "$mpiexec" "${flags[@]}" -np "$ranks" "$embedkit" "$@"; }
 awk 'BEGIN { srand(9); for (l = 0; l < 3000; ++l) { n = 1 + int(rand() * 40); line = "";
        for (i = 0; i < n; ++i) line = line (i ? " " : "") "w" int(800 * rand() * rand());
        print line } }' > "$dir/corpus.txt"
-common=(--input "$dir/corpus.txt" --dim 16 --epochs 2 --threads 1 --min-count 2 --sync-words 5000 -q)
+common=(--input "$dir/corpus.txt" --dim 16 --epochs 2 --threads 1 --min-count 2 --sync-words 10000 -q)
 
 # The same header and words, in the same order, as one process; written once.
 "$embedkit" train --model skipgram "${common[@]}" --output "$dir/alone.vec" || fail "the one-process run failed"

@@ -1,6 +1,5 @@
 // The distributed GloVe tests, run by CTest under mpirun with 2 and 3 ranks (tests/CMakeLists.txt),
-// in the style of mpi_test.cpp: a plain main, every rank runs every check, a failed check prints
-// "rank R: FAILED ...", the ranks add up their failures and rank 0 prints the summary.
+// with the harness of mpi/mpi_checks.hpp.
 //
 // - count_cooccurrences_distributed equals the single-process count bit for bit (every rank's
 //   share, and the whole matrix gathered on rank 0), on generated texts whose part boundaries fall
@@ -20,6 +19,8 @@
 #include <embedkit/text/corpus.hpp>
 #include <embedkit/text/vocab.hpp>
 
+#include "mpi/mpi_checks.hpp"
+
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -35,40 +36,14 @@
 #include <vector>
 
 using namespace embedkit;
+using testing::check;
+using testing::write_text;
 
 namespace {
-
-int g_rank = 0;
-int g_checks = 0;
-int g_failures = 0;
-
-void check(bool ok, const std::string& what) {
-    ++g_checks;
-    if (ok) return;
-    ++g_failures;
-    std::cerr << "rank " << g_rank << ": FAILED " << what << std::endl;
-}
-
-void write_text(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    if (!out) throw std::runtime_error("cannot write " + path);
-}
 
 std::string read_bytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-std::string shared_dir(const mpi::Communicator& comm) {
-    std::string dir;
-    if (comm.rank() == 0) {
-        std::string pattern = (std::filesystem::temp_directory_path() / "embedkit_glove_mpi_XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        dir = pattern;
-    }
-    comm.broadcast(dir, 0);
-    return dir;
 }
 
 std::uint64_t next(std::uint64_t& x) {
@@ -281,41 +256,16 @@ void test_failures(const mpi::Communicator& comm, const std::string& dir) {
     }
     check(message.find(bad) != std::string::npos, "unwritable output: the message '" + message + "' does not name it");
 
-    const int one_each = 1;
-    int sum = 0;
-    comm.check(MPI_Allreduce(&one_each, &sum, 1, MPI_INT, MPI_SUM, comm.native()), "MPI_Allreduce");
-    check(sum == comm.size(), "the ranks are out of step after the failures");
+    testing::check_in_step(comm, "after the failures");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    mpi::Environment environment(argc, argv);
-    int failures = 0;
-    int size = 0;
-    {
-        const mpi::Communicator comm;
-        g_rank = comm.rank();
-        size = comm.size();
-        std::string dir;
-        try {
-            dir = shared_dir(comm);
-            test_counts(comm, dir);
-            test_glove(comm, dir);
-            test_failures(comm, dir);
-        } catch (const std::exception& e) {
-            std::cerr << "rank " << g_rank << ": unexpected exception: " << e.what() << std::endl;
-            MPI_Abort(MPI_COMM_WORLD, 2);
-        }
-        comm.check(MPI_Allreduce(&g_failures, &failures, 1, MPI_INT, MPI_SUM, comm.native()), "MPI_Allreduce");
-        int checks = 0;
-        comm.check(MPI_Allreduce(&g_checks, &checks, 1, MPI_INT, MPI_SUM, comm.native()), "MPI_Allreduce");
-        comm.barrier();
-        if (g_rank == 0) {
-            std::error_code ignored;
-            std::filesystem::remove_all(dir, ignored);
-            std::printf("embedkit distributed GloVe tests: %d checks on %d ranks, %d failed\n", checks, size, failures);
-        }
-    }
-    return failures == 0 ? 0 : 1;
+    return testing::run_mpi_tests(argc, argv, "embedkit distributed GloVe tests",
+                                  [](const mpi::Communicator& comm, const std::string& dir) {
+                                      test_counts(comm, dir);
+                                      test_glove(comm, dir);
+                                      test_failures(comm, dir);
+                                  });
 }

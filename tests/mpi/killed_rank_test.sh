@@ -29,16 +29,27 @@ awk 'BEGIN { srand(5); for (l = 0; l < 40000; ++l) { n = 1 + int(rand() * 60); l
        print line } }' > "$dir/corpus.txt"
 
 train=(train --model skipgram --input "$dir/corpus.txt" --output "$dir/vectors.vec" --dim 32 --epochs 20
-       --threads 1 --sync-words 50000 --checkpoint "$dir/run.ckpt" --checkpoint-every 0.5)
+       --threads 1 --sync-words 100000 --checkpoint "$dir/run.ckpt" --checkpoint-every 0.5)
 "$mpiexec" "${flags[@]}" -np 2 "$embedkit" "${train[@]}" > "$dir/job.log" 2>&1 &
 job=$!
+
+# The process ids whose parent is $1, from /proc (no procps needed).
+children_of() {
+    local stat
+    for stat in /proc/[0-9]*/stat; do
+        # Fields after the command name in parentheses: state, then the parent's id.
+        [ "$(sed 's/.*) //' "$stat" 2>/dev/null | cut -d' ' -f2)" = "$1" ] && basename "$(dirname "$stat")"
+    done
+}
 
 # Rank 1: the child of mpirun whose environment says OMPI_COMM_WORLD_RANK=1.
 rank1=""
 for _ in $(seq 1 200); do
-    for pid in $(ps -o pid= --ppid "$job" 2>/dev/null); do
-        if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1'; then rank1=$pid; fi
-    done
+    if [ -z "$rank1" ]; then
+        for pid in $(children_of "$job"); do
+            if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1'; then rank1=$pid; fi
+        done
+    fi
     [ -n "$rank1" ] && [ -f "$dir/run.ckpt" ] && break
     sleep 0.05
 done

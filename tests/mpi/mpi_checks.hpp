@@ -48,6 +48,14 @@ inline std::string message_of_throw(const std::function<void()>& f, const std::s
     return "";
 }
 
+/// Every rank takes part in a collective that completes: none is left behind in another.
+inline void check_in_step(const mpi::Communicator& comm, const std::string& when) {
+    const int one_each = 1;
+    int sum = 0;
+    comm.check(MPI_Allreduce(&one_each, &sum, 1, MPI_INT, MPI_SUM, comm.native()), "MPI_Allreduce");
+    check(sum == comm.size(), "the ranks are out of step " + when);
+}
+
 /// A directory rank 0 creates, named on every rank.
 inline std::string shared_dir(const mpi::Communicator& comm) {
     std::string dir;
@@ -64,7 +72,7 @@ inline std::string shared_dir(const mpi::Communicator& comm) {
 /// directory, then sums the failures. An unexpected exception aborts every rank.
 inline int run_mpi_tests(int argc, char** argv, const char* name,
                          const std::function<void(const mpi::Communicator&, const std::string&)>& tests) {
-    mpi::Environment environment(argc, argv, MPI_THREAD_SERIALIZED);
+    mpi::Environment environment(argc, argv);
     int failures = 0;
     int size = 0;
     {

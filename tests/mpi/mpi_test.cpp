@@ -196,10 +196,7 @@ void test_failures(const mpi::Communicator& comm, const std::string& dir) {
           "unreadable range: the message '" + range + "' does not name the file and the range");
 
     // Everyone is still in step: a collective after the failures completes.
-    const int one_each = 1;
-    int sum = 0;
-    comm.check(MPI_Allreduce(&one_each, &sum, 1, MPI_INT, MPI_SUM, comm.native()), "MPI_Allreduce");
-    check(sum == comm.size(), "the ranks are out of step after the failures");
+    testing::check_in_step(comm, "after the failures");
 }
 
 }  // namespace

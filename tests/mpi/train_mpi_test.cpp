@@ -80,8 +80,8 @@ Word2VecOptions small_options(Word2VecArchitecture architecture) {
 
 mpi::RankPeersOptions often() {
     mpi::RankPeersOptions p;
-    p.sync_words = 2500;  // tens of meetings on these corpora,
-    p.full_sync_words = 7500;  // every third merging every row,
+    p.sync_words = 5000;  // tens of meetings on these corpora,
+    p.full_sync_words = 15000;  // every third merging every row,
     p.frequent_rows = 50;      // the others the 50 most frequent
     return p;
 }

@@ -159,14 +159,17 @@ void run_word2vec_updates(const Word2VecOptions& options, const std::vector<std:
     TrainingRun run(run_options);
     if (resume) run.resume_at(resume->processed);
     std::vector<EngineThreadState> positions(workers);
+    if (resume) positions = resume->threads;
+    // Meetings before it are behind this process; a resumed run continues after the meeting its
+    // checkpoint was written at (a process may have passed later points then, in the same pause).
+    std::size_t next_meeting = resume && peers ? static_cast<std::size_t>(resume->meetings) : 0;
     const auto here = [&] {
         EngineState state;
         state.processed = run.processed();
         state.threads = positions;
+        state.meetings = next_meeting;
         return state;
     };
-    std::size_t next_meeting = 0;  // meetings before it are behind this process (a resumed run's too)
-    while (resume && next_meeting + 1 < meetings.size() && meetings[next_meeting] <= resume->processed) ++next_meeting;
     std::optional<RankState> corpus_id;  // this process's corpus, for checkpoints
     // Meets the others at the next point: merges parameters, checkpoints when they decide so.
     const auto meet = [&](const std::exception_ptr& failure) {
@@ -185,7 +188,17 @@ void run_word2vec_updates(const Word2VecOptions& options, const std::vector<std:
         }
         return d;
     };
+    // The processes decided at a meeting to stop (a signal, a progress callback on one of them).
+    const auto throw_stopped_by_peers = [&] {
+        throw cancelled(checkpoints.save ? "training stopped on request; the checkpoint holds its last state"
+                                         : "training cancelled");
+    };
     if (peers) {
+        // A resumed process that had passed later meeting points when its checkpoint was written
+        // meets there before it trains, as the run never stopped did in the same pause.
+        while (resume && next_meeting + 1 < meetings.size() && run.processed() >= meetings[next_meeting]) {
+            if (meet(nullptr).stop) throw_stopped_by_peers();
+        }
         run.set_pause_points({meetings.begin() + static_cast<std::ptrdiff_t>(next_meeting), meetings.end() - 1});
         PauseAction at_meetings;
         at_meetings.action = [&] {
@@ -212,10 +225,7 @@ void run_word2vec_updates(const Word2VecOptions& options, const std::vector<std:
     // The meetings this process has not reached (the last is the final merge). A failure here is
     // every process's: meet() throws on all of them.
     while (peers && !peers->ended() && next_meeting < meetings.size()) {
-        if (meet(failure).stop) {
-            throw cancelled(checkpoints.save ? "training stopped on request; the checkpoint holds its last state"
-                                             : "training cancelled");
-        }
+        if (meet(failure).stop) throw_stopped_by_peers();
     }
     if (failure) std::rethrow_exception(failure);
     auto finite = [](const RowMatrix<S>* m) { return m == nullptr || m->allFinite(); };

@@ -82,7 +82,9 @@ inline void check(int code, const char* call, int rank, int size) {
 ///     int main(int argc, char** argv) { embedkit::mpi::Environment env(argc, argv); ... }
 class Environment {
 public:
-    Environment(int& argc, char**& argv, int required = MPI_THREAD_FUNNELED) {
+    /// MPI_THREAD_SERIALIZED by default: a distributed trainer's ranks meet from whichever of
+    /// their worker threads reaches a meeting last (one at a time).
+    Environment(int& argc, char**& argv, int required = MPI_THREAD_SERIALIZED) {
         int initialised = 0;
         MPI_Initialized(&initialised);
         if (initialised != 0) {

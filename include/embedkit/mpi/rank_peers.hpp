@@ -1,7 +1,7 @@
 #pragma once
 
 // The processes of an MPI job as a trainer's peers (train/peers.hpp): every rank trains its
-// part of the corpus with its own threads; the ranks meet every `sync_words` words of their own,
+// part of the corpus with its own threads; the ranks meet every `sync_words` words read by all,
 // merge their parameters with RowSync and decide together whether to checkpoint or stop.
 //
 //     embedkit::mpi::Environment env(argc, argv);
@@ -32,13 +32,16 @@
 namespace embedkit::mpi {
 
 struct RankPeersOptions {
-    std::uint64_t sync_words = kDefaultSyncWords;  ///< words per rank between meetings (> 0)
-    /// Words per rank between merges of every row; the meetings between merge only the
+    std::uint64_t sync_words = kDefaultSyncWords;  ///< words all ranks read between meetings (> 0)
+    /// Words all ranks read between merges of every row; the meetings between merge only the
     /// `frequent_rows` most frequent rows of each matrix, whose copies drift apart fastest.
     /// Rounded to a multiple of sync_words. 0 or frequent_rows 0: every meeting merges every row.
     std::uint64_t full_sync_words = kDefaultFullSyncWords;
     std::size_t frequent_rows = kDefaultFrequentRows;
     RowMerge merge = RowMerge::sum;
+    /// With RowMerge::sum, the frequent rows move by at most twice the mean of the ranks' moves
+    /// (row_sync.hpp says why): the default; without it 4 ranks diverged on gutenberg100m.
+    bool damp_frequent_rows = true;
     WirePrecision wire = WirePrecision::bfloat16;
 };
 
@@ -46,6 +49,13 @@ class RankPeers final : public Peers {
 public:
     explicit RankPeers(const Communicator& comm, RankPeersOptions options = {}) : comm_(&comm), options_(options) {
         if (options_.sync_words == 0) throw invalid_argument("RankPeers: sync_words must be > 0");
+        // The meetings run on whichever worker thread of a rank reaches them last.
+        int level = MPI_THREAD_SINGLE;
+        comm_->check(MPI_Query_thread(&level), "MPI_Query_thread");
+        if (level < MPI_THREAD_SERIALIZED) {
+            throw invalid_argument("RankPeers: MPI was initialised without MPI_THREAD_SERIALIZED (use "
+                                   "mpi::Environment, whose default asks for it, or MPI_Init_thread)");
+        }
     }
 
     [[nodiscard]] unsigned rank() const noexcept override { return static_cast<unsigned>(comm_->rank()); }
@@ -73,8 +83,10 @@ public:
         try {
             comm_->agree(failure);
             const bool every_row = merges_every_row(meeting);
-            if (sync_float_) sync_float_->sync(every_row ? std::numeric_limits<std::size_t>::max() : options_.frequent_rows);
-            if (sync_double_) sync_double_->sync(every_row ? std::numeric_limits<std::size_t>::max() : options_.frequent_rows);
+            const std::size_t rows = every_row ? std::numeric_limits<std::size_t>::max() : options_.frequent_rows;
+            const std::size_t damped = options_.damp_frequent_rows ? options_.frequent_rows : 0;
+            if (sync_float_) sync_float_->sync(rows, damped);
+            if (sync_double_) sync_double_->sync(rows, damped);
             // Checkpoints and stops happen only where every row was merged: every copy of the
             // model is then the same, which is what a checkpoint saves once. A stop request waits
             // for that meeting (at most full_sync_words words).
@@ -108,6 +120,7 @@ public:
         try {
             embedkit::detail::RankState mine = me;
             mine.processed = local.processed;
+            mine.meetings = local.meetings;
             mine.threads = static_cast<std::uint32_t>(local.threads.size());
             std::string bytes(sizeof mine + local.threads.size() * sizeof(embedkit::detail::EngineThreadState), '\0');
             std::memcpy(bytes.data(), &mine, sizeof mine);
@@ -165,7 +178,7 @@ private:
         last_checkpoint_ = std::chrono::steady_clock::now();
         std::uint64_t global = local_work;
         comm_->check(MPI_Allreduce(MPI_IN_PLACE, &global, 1, MPI_UINT64_T, MPI_SUM, comm_->native()), "MPI_Allreduce");
-        const std::uint64_t per_meeting = options_.sync_words * static_cast<std::uint64_t>(comm_->size());
+        const std::uint64_t per_meeting = options_.sync_words;
         const std::uint64_t k_total = std::max<std::uint64_t>(1, (global + per_meeting - 1) / per_meeting);
         meetings_ = k_total;
         std::vector<std::uint64_t> points(k_total);

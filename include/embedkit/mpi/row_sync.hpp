@@ -10,9 +10,16 @@
 // everywhere, so all replicas stay bit-identical (an MPI_Allreduce may sum in a different order
 // on each rank). By default a row's merged delta is the sum of the ranks' deltas, as if the
 // ranks were Hogwild threads sharing one copy. RowMerge::mean_of_changed divides it by the number
-// of ranks that changed the row (a row one rank saw keeps that rank's update); for Word2Vec it
-// halves a frequent word's steps at 2 ranks and costs half the analogy accuracy
-// (docs/distributed.md), so it is there for models whose updates do not add up.
+// of ranks that changed the row (a row one rank saw keeps that rank's update).
+//
+// The sum has a limit, which sync()'s `damped_rows` sets. A frequently updated row's copies each
+// move most of the way to the same place between two merges; the sum of k such moves overshoots
+// by k - 1 times the distance, which grows without end for k > 2 (measured: Word2Vec diverged on
+// gutenberg100m at 4 ranks). The damped rows move by at most twice the mean of the ranks' moves,
+// which is the sum at 2 ranks (where the sum gives single-process quality) and never overshoots
+// by more than the distance at any count; averaging them instead (the mean) halves a frequent
+// word's progress at 2 ranks and cost 1.4 analogy points. Rare rows, whose few updates add up as
+// Hogwild's would, keep the sum.
 
 #include "embedkit/errors.hpp"
 #include "embedkit/mpi/communicator.hpp"
@@ -118,8 +125,10 @@ public:
     /// Collective. Every tracked matrix becomes base + merged delta on every rank, bit-identical
     /// everywhere, and that is the base of the next sync. With `leading_rows`, only the first
     /// that many rows of each matrix's frequency order are merged now; the other rows keep their
-    /// changes for a later sync. Every rank must pass the same value.
-    void sync(std::size_t leading_rows = std::numeric_limits<std::size_t>::max()) {
+    /// changes for a later sync. With RowMerge::sum, the first `damped_rows` of each order move by
+    /// at most twice the mean of the ranks that changed them (see above). Every rank must pass
+    /// the same values.
+    void sync(std::size_t leading_rows = std::numeric_limits<std::size_t>::max(), std::size_t damped_rows = 0) {
         const auto start = std::chrono::steady_clock::now();
         const int ranks = comm_->size();
         // The rows of `t` merged now: t.row_at(k) for k in [0, limit(t)).
@@ -167,9 +176,9 @@ public:
                                    " values to merge in one sync exceed what MPI can send to one rank; use more ranks");
         }
         if (wire_ == WirePrecision::bfloat16) {
-            exchange<std::uint16_t>(block, wire16_, MPI_UINT16_T, bfloat16_sum_, limit);
+            exchange<std::uint16_t>(block, wire16_, MPI_UINT16_T, bfloat16_sum_, limit, damped_rows);
         } else {
-            exchange<S>(block, wire_full_, datatype(), MPI_SUM, limit);
+            exchange<S>(block, wire_full_, datatype(), MPI_SUM, limit, damped_rows);
         }
         ++traffic_.syncs;
         traffic_.rows_merged += union_rows;
@@ -193,7 +202,8 @@ private:
     // Packs the union's rows (delta, then 1 when this rank changed the row) as W, sums them
     // across ranks (each value in one place, the sums copied everywhere), and applies them.
     template <class W, class Limit>
-    void exchange(std::size_t block, std::vector<W>& buffer, MPI_Datatype type, MPI_Op op, const Limit& limit) {
+    void exchange(std::size_t block, std::vector<W>& buffer, MPI_Datatype type, MPI_Op op, const Limit& limit,
+                  std::size_t damped_rows) {
         const int ranks = comm_->size();
         buffer.assign(block * static_cast<std::size_t>(ranks), W(0));
         W* out = buffer.data();
@@ -232,7 +242,12 @@ private:
                 if (union_[at] == 0) continue;
                 const Eigen::Index r = t.row_at(k);
                 const S changed_by = decode<W>(in[cols]);
-                const S scale = merge_ == RowMerge::sum || changed_by <= S(1) ? S(1) : S(1) / changed_by;
+                S scale = S(1);
+                if (merge_ == RowMerge::mean_of_changed) {
+                    if (changed_by > S(1)) scale = S(1) / changed_by;
+                } else if (static_cast<std::size_t>(k) < damped_rows && changed_by > S(2)) {
+                    scale = S(2) / changed_by;  // twice the mean: the sum of two ranks, at any count
+                }
                 S* now = t.matrix->row(r).data();
                 S* base = t.base.row(r).data();
                 for (Eigen::Index c = 0; c < cols; ++c) {

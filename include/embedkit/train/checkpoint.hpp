@@ -167,10 +167,11 @@ void take_rank_states(Checkpoint<Scalar>& c, BinaryReader& in) {
         }
         if (key != kRankSettingPrefix + std::to_string(c.state.ranks.size())) in.fail("rank setting '" + key + "' out of order");
         RankState rank;
-        unsigned long long processed = 0, tokens = 0, checksum = 0;
+        unsigned long long processed = 0, tokens = 0, checksum = 0, meetings = 0;
         unsigned threads = 0;
         char tail = 0;
-        if (std::sscanf(value.c_str(), "%llu %llu %llu %u%c", &processed, &tokens, &checksum, &threads, &tail) != 4 ||
+        if (std::sscanf(value.c_str(), "%llu %llu %llu %u %llu%c", &processed, &tokens, &checksum, &threads, &meetings,
+                        &tail) != 5 ||
             threads == 0) {
             in.fail("invalid rank setting '" + key + "' = '" + value + "'");
         }
@@ -178,6 +179,7 @@ void take_rank_states(Checkpoint<Scalar>& c, BinaryReader& in) {
         rank.corpus_tokens = tokens;
         rank.corpus_checksum = checksum;
         rank.threads = threads;
+        rank.meetings = meetings;
         c.state.ranks.push_back(rank);
     }
     c.settings = std::move(kept);
@@ -204,7 +206,7 @@ void write_checkpoint(const std::string& path, const CheckpointContents<Scalar>&
     out.value<std::uint32_t>(detail::kCheckpointVersion);
     out.value<std::uint32_t>(static_cast<std::uint32_t>(sizeof(Scalar)));
     detail::write_checkpoint_string(out, c.model);
-    // A distributed run's ranks are settings "rank.R" = "processed corpus-tokens corpus-checksum threads".
+    // A distributed run's ranks are settings "rank.R" = "processed corpus-tokens corpus-checksum threads meetings".
     out.value<std::uint32_t>(static_cast<std::uint32_t>(c.settings.size() + state.ranks.size()));
     for (const auto& [key, value] : c.settings) {
         detail::write_checkpoint_string(out, key);
@@ -215,7 +217,7 @@ void write_checkpoint(const std::string& path, const CheckpointContents<Scalar>&
         detail::write_checkpoint_string(out, std::string(detail::kRankSettingPrefix) + std::to_string(r));
         detail::write_checkpoint_string(out, std::to_string(rank.processed) + ' ' + std::to_string(rank.corpus_tokens) +
                                                  ' ' + std::to_string(rank.corpus_checksum) + ' ' +
-                                                 std::to_string(rank.threads));
+                                                 std::to_string(rank.threads) + ' ' + std::to_string(rank.meetings));
     }
     out.value<std::int64_t>(static_cast<std::int64_t>(c.words->size()));
     for (std::size_t i = 0; i < c.words->size(); ++i) {

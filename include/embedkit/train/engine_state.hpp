@@ -26,6 +26,7 @@ struct EngineThreadState {
 /// fingerprint of its part of the corpus and how many of EngineState::threads are its own.
 struct RankState {
     std::uint64_t processed = 0;
+    std::uint64_t meetings = 0;  ///< meetings of the ranks done when the state was saved
     std::uint64_t corpus_tokens = 0;
     std::uint64_t corpus_checksum = 0;
     std::uint32_t threads = 0;
@@ -36,6 +37,7 @@ struct EngineState {
     std::uint64_t processed = 0;  ///< corpus tokens read, all threads and epochs (all ranks)
     std::vector<EngineThreadState> threads;  ///< rank 0's threads first, then rank 1's, ...
     std::vector<RankState> ranks;            ///< empty: a run of one process
+    std::uint64_t meetings = 0;              ///< a distributed run's meetings done (this process's part)
 };
 
 /// Rank `rank`'s part of a distributed run's state, as a state of one process.
@@ -44,6 +46,7 @@ struct EngineState {
     std::size_t first = 0;
     for (std::size_t r = 0; r < rank; ++r) first += all.ranks[r].threads;
     part.processed = all.ranks[rank].processed;
+    part.meetings = all.ranks[rank].meetings;
     part.threads.assign(all.threads.begin() + static_cast<std::ptrdiff_t>(first),
                         all.threads.begin() + static_cast<std::ptrdiff_t>(first + all.ranks[rank].threads));
     return part;
