@@ -37,9 +37,8 @@ def main():
                    help="seconds a cluster run spends starting beyond one machine (launch, vocabulary, encoding)")
     a = p.parse_args()
     rows = json.load(open(a.results))
-    one = next(r for r in rows if r["model"] == a.model and r["run"] == "1 process x 1 thread")
-    two = next(r for r in rows if r["model"] == a.model and r["run"].startswith("mpirun -np 2") and "shm" in r["run"])
-    words_per_rank = None
+    one = next(r for r in rows if r["model"] == a.model and r["run"] in ("1 process x 1 thread", "quality: 1 process"))
+    two = next(r for r in rows if r["model"] == a.model and r["traffic"] and r["traffic"]["ranks"] == 2 and "netns" not in r["run"])
     t = two["traffic"]
     # Words one thread reads a second (1 process x 1 thread, start-up included: a floor).
     words_total = one.get("words", None)
@@ -56,10 +55,15 @@ def main():
     R = a.threads * r1 * a.hogwild_efficiency
     print(f"a node: {a.threads} threads x {r1 / 1e6:.2f}M x {a.hogwild_efficiency} = {R / 1e6:.1f}M words/s; "
           f"collective step latency {a.alpha_us} us\n")
-    for W in (w_measured, w_measured * a.threads):
-        print(f"W = {W / 1e6:.2f}M words a rank between meetings ({W / R * 1e3:.1f} ms of compute):")
-        print(f"  {'nodes':>6} " + " ".join(f"{f'{g} Gbit/s':>22}" for g in (10, 100)))
+    scenarios = [("the default: 500,000 words of all ranks between meetings (W = 500k / N a rank)",
+                  lambda n: 500_000 / n),
+                 (f"W = {w_measured * a.threads / 1e6:.1f}M words a rank (the measured meetings per thread-second)",
+                  lambda n: w_measured * a.threads)]
+    for title, words_of in scenarios:
+        print(title + ":")
+        print(f"  {'nodes':>6} {'W a rank':>10} " + " ".join(f"{f'{g} Gbit/s: speed-up, crossover':>34}" for g in (10, 100)))
         for n in (8, 32, 128):
+            W = words_of(n)
             cells = []
             for gbit in (10, 100):
                 beta = gbit * 1e9 / 8
@@ -68,10 +72,9 @@ def main():
                 latency = 2 * math.ceil(math.log2(n)) * a.alpha_us * 1e-6
                 speedup = n * compute / (compute + send + latency)
                 crossover = R * a.startup_extra / (1 - 1 / speedup) if speedup > 1 else float("inf")
-                cells.append(f"{speedup:6.1f}x, >{crossover / 1e9:5.2f}G words")
-            print(f"  {n:>6} " + " ".join(f"{c:>22}" for c in cells))
+                cells.append(f"{speedup:8.1f}x, > {crossover / 1e9:6.2f}G words")
+            print(f"  {n:>6} {W / 1e3:>9.0f}k " + " ".join(f"{c:>34}" for c in cells))
         print()
-
 
 if __name__ == "__main__":
     main()
