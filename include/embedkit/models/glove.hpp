@@ -74,6 +74,17 @@ inline void validate(const GloveOptions& o) {
     return x >= x_max ? 1.0 : std::pow(x / x_max, alpha);
 }
 
+namespace detail {
+
+/// The cell GloVe trains on for a stored entry: both words, log X and f(X).
+[[nodiscard]] inline updates::GloveCell glove_cell_of(const CooccurrenceEntry& e, double x_max, double alpha) {
+    const auto x = static_cast<double>(e.value);
+    return {static_cast<std::uint32_t>(e.row), static_cast<std::uint32_t>(e.col), static_cast<float>(std::log(x)),
+            static_cast<float>(glove_weight(x, x_max, alpha))};
+}
+
+}  // namespace detail
+
 /// A trained GloVe model: word vectors W, context vectors W~ and their biases.
 template <class Scalar = float>
 struct GloveModel {
@@ -196,13 +207,7 @@ private:
         const auto& entries = matrix_.entries();
         cells_.resize(entries.size());
         parallel_for(entries.size(), executor_.workers(), [&](std::size_t begin, std::size_t end, unsigned) {
-            for (std::size_t k = begin; k < end; ++k) {
-                const CooccurrenceEntry& e = entries[k];
-                const auto x = static_cast<double>(e.value);
-                cells_[k] = {static_cast<std::uint32_t>(e.row), static_cast<std::uint32_t>(e.col),
-                             static_cast<float>(std::log(x)),
-                             static_cast<float>(glove_weight(x, options_.x_max, options_.alpha))};
-            }
+            for (std::size_t k = begin; k < end; ++k) cells_[k] = glove_cell_of(entries[k], options_.x_max, options_.alpha);
         });
     }
 

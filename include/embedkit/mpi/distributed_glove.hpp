@@ -194,11 +194,7 @@ private:
         const auto& entries = share_.entries;
         cells_.resize(entries.size());
         for (std::size_t k = 0; k < entries.size(); ++k) {
-            const CooccurrenceEntry& e = entries[k];
-            const auto x = static_cast<double>(e.value);
-            cells_[k] = {static_cast<std::uint32_t>(e.row), static_cast<std::uint32_t>(e.col),
-                         static_cast<float>(std::log(x)),
-                         static_cast<float>(glove_weight(x, options_.x_max, options_.alpha))};
+            cells_[k] = embedkit::detail::glove_cell_of(entries[k], options_.x_max, options_.alpha);
         }
     }
 
