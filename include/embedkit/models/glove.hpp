@@ -83,6 +83,40 @@ namespace detail {
             static_cast<float>(glove_weight(x, x_max, alpha))};
 }
 
+/// A GloVe worker's loss totals: this pass's, and those of its passes before (for the run's reports).
+struct GloveWorkerTotals {
+    double epoch_cost = 0;
+    std::uint64_t epoch_updates = 0;
+    double cost_before = 0;
+    std::uint64_t updates_before = 0;
+};
+
+inline constexpr std::size_t kGloveSyncCells = 1 << 12;
+inline constexpr std::size_t kGlovePrefetchAhead = 6;
+
+/// Worker t's part of a pass: n cells, a sync with the run every kGloveSyncCells of them; the
+/// pass's cost and updates go to `totals` (whose *_before are the worker's earlier passes).
+template <class S>
+void train_glove_cells(TrainingRun& run, unsigned t, const updates::GloveLayers<S>& layers,
+                       const updates::GloveCell* cells, std::size_t n, GloveWorkerTotals& totals) {
+    updates::GloveWorkspace<S> ws(layers.dim);
+    S lr = static_cast<S>(run.learning_rate(run.processed()));
+    std::uint64_t synced = 0;
+    bool keep_going = true;
+    for (std::size_t k = 0; k < std::min(n, kGlovePrefetchAhead); ++k) updates::prefetch_glove_cell(layers, cells[k]);
+    for (std::size_t k = 0; k < n && keep_going; ++k) {
+        if (k + kGlovePrefetchAhead < n) updates::prefetch_glove_cell(layers, cells[k + kGlovePrefetchAhead]);
+        updates::glove_cell(layers, ws, cells[k], lr);
+        if ((k + 1) % kGloveSyncCells == 0 || k + 1 == n) {
+            lr = static_cast<S>(run.sync(t, ws.updates - synced, totals.cost_before + ws.cost,
+                                         totals.updates_before + ws.updates, keep_going));
+            synced = ws.updates;
+        }
+    }
+    totals.epoch_cost = ws.cost;
+    totals.epoch_updates = ws.updates;
+}
+
 }  // namespace detail
 
 /// A trained GloVe model: word vectors W, context vectors W~ and their biases.
@@ -126,7 +160,7 @@ public:
         prepare_cells();
         const updates::GloveLayers<S> layers{&word_, &context_, dim_, acc_};
         std::vector<updates::GloveCell> order(cells_.size());
-        std::vector<WorkerTotals> totals(workers);
+        std::vector<GloveWorkerTotals> totals(workers);
         TrainingRun run(run_options());
         GloveModel<S> model;
         for (int epoch = 0; epoch < options_.epochs; ++epoch) {
@@ -134,13 +168,13 @@ public:
             executor_.run([&](unsigned t) {
                 run.set_epoch(t, epoch);
                 const std::size_t n = order.size();
-                train_range(run, t, layers, order.data() + n * t / workers, n * (t + 1) / workers - n * t / workers,
-                            totals[t]);
+                train_glove_cells(run, t, layers, order.data() + n * t / workers,
+                                  n * (t + 1) / workers - n * t / workers, totals[t]);
             });
             if (run.stopping()) break;
             double cost = 0;
             std::uint64_t updates = 0;
-            for (WorkerTotals& w : totals) {
+            for (GloveWorkerTotals& w : totals) {
                 cost += w.epoch_cost;
                 updates += w.epoch_updates;
                 w.cost_before += w.epoch_cost;
@@ -166,16 +200,8 @@ public:
     }
 
 private:
-    static constexpr std::size_t kSyncCells = 1 << 12;
-    static constexpr std::size_t kPrefetchAhead = 6;
 
     // A worker's cost sums: this epoch's, and those of the epochs before (the run's loss).
-    struct WorkerTotals {
-        double epoch_cost = 0;
-        std::uint64_t epoch_updates = 0;
-        double cost_before = 0;
-        std::uint64_t updates_before = 0;
-    };
 
     TrainingRunOptions run_options() const {
         TrainingRunOptions o;
@@ -211,26 +237,6 @@ private:
         });
     }
 
-    // Worker t's part of an epoch: n cells, a sync with the run every kSyncCells of them.
-    static void train_range(TrainingRun& run, unsigned t, const updates::GloveLayers<S>& layers,
-                            const updates::GloveCell* cells, std::size_t n, WorkerTotals& totals) {
-        updates::GloveWorkspace<S> ws(layers.dim);
-        S lr = static_cast<S>(run.learning_rate(run.processed()));
-        std::uint64_t synced = 0;
-        bool keep_going = true;
-        for (std::size_t k = 0; k < std::min(n, kPrefetchAhead); ++k) updates::prefetch_glove_cell(layers, cells[k]);
-        for (std::size_t k = 0; k < n && keep_going; ++k) {
-            if (k + kPrefetchAhead < n) updates::prefetch_glove_cell(layers, cells[k + kPrefetchAhead]);
-            updates::glove_cell(layers, ws, cells[k], lr);
-            if ((k + 1) % kSyncCells == 0 || k + 1 == n) {
-                lr = static_cast<S>(run.sync(t, ws.updates - synced, totals.cost_before + ws.cost,
-                                             totals.updates_before + ws.updates, keep_going));
-                synced = ws.updates;
-            }
-        }
-        totals.epoch_cost = ws.cost;
-        totals.epoch_updates = ws.updates;
-    }
 
     const CooccurrenceMatrix& matrix_;
     GloveOptions options_;

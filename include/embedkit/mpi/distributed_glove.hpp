@@ -95,8 +95,7 @@ public:
         GloveModel<S> model;
         const auto slices = static_cast<std::size_t>(distributed_.syncs_per_epoch);
         const std::uint64_t rank_stream = embedkit::detail::stream_seed(options_.seed, 1000 + static_cast<std::uint64_t>(comm_.rank()));
-        std::vector<double> cost_before(workers, 0.0);  // per worker, for the run's loss reports
-        std::vector<std::uint64_t> updates_before(workers, 0);
+        std::vector<embedkit::detail::GloveWorkerTotals> totals(workers);  // per worker, for the run's loss reports
         bool stopped = false;
         for (int epoch = 0; epoch < options_.epochs && !stopped; ++epoch) {
             embedkit::detail::parallel_shuffle(cells_.data(), order.data(), order.size(),
@@ -108,20 +107,17 @@ public:
             for (std::size_t s = 0; s < slices; ++s) {
                 const std::size_t begin = n * s / slices;
                 const std::size_t size = n * (s + 1) / slices - begin;
-                std::vector<double> cost(workers, 0.0);
-                std::vector<std::uint64_t> done(workers, 0);
                 executor_.run([&](unsigned t) {
                     run.set_epoch(t, epoch);
                     const std::size_t from = begin + size * t / workers;
                     const std::size_t count = begin + size * (t + 1) / workers - from;
-                    train_range(run, t, layers, order.data() + from, count, cost_before[t], updates_before[t], cost[t],
-                                done[t]);
+                    embedkit::detail::train_glove_cells(run, t, layers, order.data() + from, count, totals[t]);
                 });
-                for (unsigned t = 0; t < workers; ++t) {
-                    epoch_cost += cost[t];
-                    epoch_updates += done[t];
-                    cost_before[t] += cost[t];
-                    updates_before[t] += done[t];
+                for (embedkit::detail::GloveWorkerTotals& w : totals) {
+                    epoch_cost += w.epoch_cost;
+                    epoch_updates += w.epoch_updates;
+                    w.cost_before += w.epoch_cost;
+                    w.updates_before += w.epoch_updates;
                 }
                 // Every rank learns whether any stopped (a cancelled callback, a NaN loss) before the
                 // merge, so that all skip it together.
@@ -162,8 +158,6 @@ public:
     [[nodiscard]] const SyncTraffic& traffic() const noexcept { return traffic_; }
 
 private:
-    static constexpr std::size_t kSyncCells = 1 << 12;
-    static constexpr std::size_t kPrefetchAhead = 6;
 
     TrainingRunOptions run_options() const {
         TrainingRunOptions o;
@@ -196,27 +190,6 @@ private:
         for (std::size_t k = 0; k < entries.size(); ++k) {
             cells_[k] = embedkit::detail::glove_cell_of(entries[k], options_.x_max, options_.alpha);
         }
-    }
-
-    static void train_range(TrainingRun& run, unsigned t, const updates::GloveLayers<S>& layers,
-                            const updates::GloveCell* cells, std::size_t n, double cost_before,
-                            std::uint64_t updates_before, double& cost, std::uint64_t& done) {
-        updates::GloveWorkspace<S> ws(layers.dim);
-        S lr = static_cast<S>(run.learning_rate(run.processed()));
-        std::uint64_t synced = 0;
-        bool keep_going = true;
-        for (std::size_t k = 0; k < std::min(n, kPrefetchAhead); ++k) updates::prefetch_glove_cell(layers, cells[k]);
-        for (std::size_t k = 0; k < n && keep_going; ++k) {
-            if (k + kPrefetchAhead < n) updates::prefetch_glove_cell(layers, cells[k + kPrefetchAhead]);
-            updates::glove_cell(layers, ws, cells[k], lr);
-            if ((k + 1) % kSyncCells == 0 || k + 1 == n) {
-                lr = static_cast<S>(run.sync(t, ws.updates - synced, cost_before + ws.cost, updates_before + ws.updates,
-                                             keep_going));
-                synced = ws.updates;
-            }
-        }
-        cost = ws.cost;
-        done = ws.updates;
     }
 
     const DistributedCooccurrence& share_;
