@@ -29,6 +29,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("results")
     p.add_argument("--model", default="skipgram")
+    p.add_argument("--sync-words", type=int, default=250_000,
+                   help="words of all ranks between meetings (embedkit's default --sync-words)")
     p.add_argument("--threads", type=int, default=16, help="threads per node (one rank per node)")
     p.add_argument("--hogwild-efficiency", type=float, default=0.8,
                    help="a node's rate / (threads x one thread's rate)")
@@ -55,8 +57,8 @@ def main():
     R = a.threads * r1 * a.hogwild_efficiency
     print(f"a node: {a.threads} threads x {r1 / 1e6:.2f}M x {a.hogwild_efficiency} = {R / 1e6:.1f}M words/s; "
           f"collective step latency {a.alpha_us} us\n")
-    scenarios = [("the default: 500,000 words of all ranks between meetings (W = 500k / N a rank)",
-                  lambda n: 500_000 / n),
+    scenarios = [(f"--sync-words {a.sync_words:,}: words of all ranks between meetings (W = {a.sync_words // 1000}k / N a rank)",
+                  lambda n: a.sync_words / n),
                  (f"W = {w_measured * a.threads / 1e6:.1f}M words a rank (the measured meetings per thread-second)",
                   lambda n: w_measured * a.threads)]
     for title, words_of in scenarios:

@@ -42,6 +42,7 @@ struct SyncFlags {
     std::uint64_t full_sync_words = kDefaultFullSyncWords;
     std::size_t frequent_rows = kDefaultFrequentRows;
     std::string merge = "mixed";
+    double settling = kDefaultSettling;
     std::string precision = "bf16";
 };
 
@@ -102,7 +103,7 @@ public:
             o.full_sync_words = sync.full_sync_words;
             o.frequent_rows = sync.frequent_rows;
             o.merge = sync.merge == "mean" ? mpi::RowMerge::mean_of_changed : mpi::RowMerge::sum;
-            o.damp_frequent_rows = sync.merge == "mixed";
+            o.settling = sync.merge == "mixed" ? sync.settling : 0.0;
             o.wire = sync.precision == "float" ? mpi::WirePrecision::full : mpi::WirePrecision::bfloat16;
             return std::make_unique<mpi::RankPeers>(*comm_, o);
         }

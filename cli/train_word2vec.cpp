@@ -228,7 +228,7 @@ void check_resume_flags(const TrainArgs& a, const Checkpoint<float>& header) {
     // What a checkpoint does not hold, and so may be given anew (--model is compared below).
     static const std::set<std::string> not_saved = {
         "--model",  "--input",  "--output", "--format", "--save-vocab", "--save-model", "--checkpoint",
-        "--checkpoint-every", "--resume", "--quiet", "-q", "--stream", "--in-memory", "--temp-dir", "--sync-words", "--full-sync-words", "--sync-rows", "--sync-merge",
+        "--checkpoint-every", "--resume", "--quiet", "-q", "--stream", "--in-memory", "--temp-dir", "--sync-words", "--full-sync-words", "--sync-rows", "--sync-merge", "--sync-settling",
         "--sync-precision"};
     const std::string model = checkpoint_model(header, a.resume);
     std::vector<std::string> differences;
@@ -433,9 +433,15 @@ const RegisterTrainModel registration{TrainModel{
                        "Under mpirun: the frequent rows merged at every meeting (0: every row at every meeting)")
             ->capture_default_str();
         cmd.add_option("--sync-merge", w.sync.merge,
-                       "Under mpirun: how the ranks' changes to a row merge: mixed (summed, but the --sync-rows frequent "
-                       "rows move by at most twice the ranks' mean), sum (as Hogwild threads) or mean")
+                       "Under mpirun: how the ranks' changes to a row merge: mixed (summed where the ranks' copies of "
+                       "the row were still learning, averaged where they settled: docs/distributed.md), sum (as "
+                       "Hogwild threads) or mean")
             ->check(CLI::IsMember({"mixed", "mean", "sum"}))
+            ->capture_default_str();
+        cmd.add_option("--sync-settling", w.sync.settling,
+                       "Under mpirun, with --sync-merge mixed: how fast the copies of the most frequent row settle "
+                       "over 62,500 words a rank reads (larger: more rows averaged; smaller: more summed)")
+            ->check(CLI::PositiveNumber)
             ->capture_default_str();
         cmd.add_option("--sync-precision", w.sync.precision,
                        "Under mpirun: the precision of the changes the ranks send: bf16 (2 bytes a value) or float")

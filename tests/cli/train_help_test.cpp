@@ -54,6 +54,7 @@ const std::map<std::string, std::set<std::string>> kModelFlags = {
     {"--full-sync-words", {"skipgram", "cbow", "fasttext", "fasttext-cbow"}},
     {"--sync-rows", {"skipgram", "cbow", "fasttext", "fasttext-cbow"}},
     {"--sync-merge", {"skipgram", "cbow", "fasttext", "fasttext-cbow"}},
+    {"--sync-settling", {"skipgram", "cbow", "fasttext", "fasttext-cbow"}},
     {"--sync-precision", {"skipgram", "cbow", "fasttext", "fasttext-cbow"}},
     {"--cbow-sum", {"cbow", "fasttext-cbow"}},
     {"--shared-negatives", {"skipgram", "fasttext"}},

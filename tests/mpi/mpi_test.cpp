@@ -3,6 +3,7 @@
 
 #include <embedkit/mpi/communicator.hpp>
 #include <embedkit/mpi/distributed_vocab.hpp>
+#include <embedkit/mpi/row_sync.hpp>
 #include <embedkit/text/byte_ranges.hpp>
 #include <embedkit/text/vocab.hpp>
 
@@ -12,12 +13,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cmath>
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -199,6 +202,55 @@ void test_failures(const mpi::Communicator& comm, const std::string& dir) {
     testing::check_in_step(comm, "after the failures");
 }
 
+// The merge of a row the ranks changed: summed while their copies were learning, averaged once
+// they settled (SettlingModel), the plain sum without it, and every replica the same bits.
+void test_row_merge(const mpi::Communicator& comm) {
+    const double k = comm.size();
+    mpi::SettlingModel model;
+    model.frequent_rows = 4;
+    model.frequent_words = 62'500;
+    model.all_words = 500'000;
+    check(model.share_of_sum(0, 1) == 1.0, "settling: a row one rank changed keeps its change");
+    check(std::abs(model.share_of_sum(0, k) - 1.0 / k) < 1e-9, "settling: the most frequent row is averaged");
+    const double rare = model.share_of_sum(1'000'000, k);
+    check(rare > 0.99 && rare <= 1.0, "settling: a rare row is summed (share " + std::to_string(rare) + ")");
+    double last = 1.0;
+    for (std::size_t place = 1'000'000; place > 0; place /= 2) {
+        const double share = model.share_of_sum(place, k);
+        check(share <= last + 1e-12 && share >= 1.0 / k - 1e-12, "settling: the share of the sum grows with the place");
+        last = share;
+    }
+    // Place 8 is past the frequent rows: it settles over the longer all_words.
+    mpi::SettlingModel all_at_once = model;
+    all_at_once.frequent_rows = 100;
+    check(model.share_of_sum(8, k) < all_at_once.share_of_sum(8, k), "settling: rows merged less often settle further");
+    mpi::SettlingModel none = model;
+    none.top_row = 0;
+    check(none.share_of_sum(0, k) == 1.0, "settling: top_row 0 is the plain sum");
+
+    // Row 0 (the most frequent) changed by every rank, row 2 by rank 0 alone.
+    RowMatrix<float> m = RowMatrix<float>::Zero(4, 2);
+    mpi::RowSync<float> sync(comm, {&m}, mpi::RowMerge::sum, {{0, 1, 2, 3}}, mpi::WirePrecision::full);
+    m(0, 0) = 1.0f;
+    if (comm.rank() == 0) m(2, 1) = 0.5f;
+    mpi::SettlingModel settled;
+    settled.top_row = 1e6;  // row 0 settled on every copy
+    settled.frequent_rows = 4;
+    settled.frequent_words = settled.all_words = 62'500;
+    sync.sync(std::numeric_limits<std::size_t>::max(), settled);
+    check(std::abs(m(0, 0) - 1.0f) < 1e-6f, "row merge: the settled row moved by the ranks' mean, not " + std::to_string(m(0, 0)));
+    check(m(2, 1) == 0.5f, "row merge: the row one rank changed kept that change");
+    // The plain sum: every rank adds 1 to row 1 again.
+    m(1, 0) += 1.0f;
+    sync.sync();
+    check(m(1, 0) == static_cast<float>(k), "row merge: the plain sum of " + std::to_string(comm.size()) + " ranks");
+    // Every replica holds the same bits.
+    std::vector<float> mine(m.data(), m.data() + m.size());
+    std::vector<float> first = mine;
+    comm.check(MPI_Bcast(first.data(), static_cast<int>(first.size()), MPI_FLOAT, 0, comm.native()), "MPI_Bcast");
+    check(std::memcmp(first.data(), mine.data(), mine.size() * sizeof(float)) == 0, "row merge: the replicas differ");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -206,5 +258,6 @@ int main(int argc, char** argv) {
         test_splits(comm, dir);
         test_vocabulary(comm, dir);
         test_failures(comm, dir);
+        test_row_merge(comm);
     });
 }

@@ -39,9 +39,10 @@ struct RankPeersOptions {
     std::uint64_t full_sync_words = kDefaultFullSyncWords;
     std::size_t frequent_rows = kDefaultFrequentRows;
     RowMerge merge = RowMerge::sum;
-    /// With RowMerge::sum, the frequent rows move by at most twice the mean of the ranks' moves
-    /// (row_sync.hpp says why): the default; without it 4 ranks diverged on gutenberg100m.
-    bool damp_frequent_rows = true;
+    /// With RowMerge::sum, how fast the copies of the most frequent row settle (SettlingModel::
+    /// top_row; row_sync.hpp says why the settled rows' moves are averaged, not summed). 0: the
+    /// plain sum, which diverged on gutenberg100m at 4 ranks.
+    double settling = kDefaultSettling;
     WirePrecision wire = WirePrecision::bfloat16;
 };
 
@@ -84,9 +85,9 @@ public:
             comm_->agree(failure);
             const bool every_row = merges_every_row(meeting);
             const std::size_t rows = every_row ? std::numeric_limits<std::size_t>::max() : options_.frequent_rows;
-            const std::size_t damped = options_.damp_frequent_rows ? options_.frequent_rows : 0;
-            if (sync_float_) sync_float_->sync(rows, damped);
-            if (sync_double_) sync_double_->sync(rows, damped);
+            const SettlingModel settling = settling_model();
+            if (sync_float_) sync_float_->sync(rows, settling);
+            if (sync_double_) sync_double_->sync(rows, settling);
             // Checkpoints and stops happen only where every row was merged: every copy of the
             // model is then the same, which is what a checkpoint saves once. A stop request waits
             // for that meeting (at most full_sync_words words).
@@ -168,6 +169,19 @@ private:
         if (options_.frequent_rows == 0 || options_.full_sync_words <= options_.sync_words) return true;
         const std::uint64_t full_every = options_.full_sync_words / options_.sync_words;
         return (meeting + 1) % full_every == 0 || meeting + 1 >= meetings_;
+    }
+
+    // The rows' settling between merges: the frequent rows met at the last meeting, the others at
+    // the last full merge, each after sync_words / ranks words of a rank (full_every times that).
+    [[nodiscard]] SettlingModel settling_model() const noexcept {
+        SettlingModel m;
+        m.top_row = options_.settling;
+        m.frequent_rows = options_.frequent_rows;
+        m.frequent_words = static_cast<double>(options_.sync_words) / comm_->size();
+        const bool all_every_meeting = options_.frequent_rows == 0 || options_.full_sync_words <= options_.sync_words;
+        const std::uint64_t full_every = all_every_meeting ? 1 : options_.full_sync_words / options_.sync_words;
+        m.all_words = static_cast<double>(full_every * options_.sync_words) / comm_->size();
+        return m;
     }
 
     // K meetings, K the same on every rank (from the global word count); rank r meets after

@@ -12,23 +12,28 @@
 // ranks were Hogwild threads sharing one copy. RowMerge::mean_of_changed divides it by the number
 // of ranks that changed the row (a row one rank saw keeps that rank's update).
 //
-// The sum has a limit, which sync()'s `damped_rows` sets. A frequently updated row's copies each
-// move most of the way to the same place between two merges; the sum of k such moves overshoots
-// by k - 1 times the distance, which grows without end for k > 2 (measured: Word2Vec diverged on
-// gutenberg100m at 4 ranks). The damped rows move by at most twice the mean of the ranks' moves,
-// which is the sum at 2 ranks (where the sum gives single-process quality) and never overshoots
-// by more than the distance at any count; averaging them instead (the mean) halves a frequent
-// word's progress at 2 ranks and cost 1.4 analogy points. Rare rows, whose few updates add up as
-// Hogwild's would, keep the sum.
+// The sum has a limit. A row that many updates reach between two merges settles on each rank's
+// copy: every copy moves most of the way to the same place, and the sum of k such moves overshoots
+// by k - 1 times the distance (measured: Word2Vec diverged on gutenberg100m at 4 ranks). Its moves
+// should be averaged; a rare row's few updates, far from settled, should add up as Hogwild's
+// would. RowSync tells them apart with a model of settling (SettlingModel): a copy that takes u
+// updates moves a fraction 1 - exp(-r u) of the way, and a row's update rate falls with its place
+// p in the frequency order as 1 / (p + 1) (Zipf's law), so a rank that read W words since the
+// row's last merge has taken it x = c W / (p + 1) of the way in r u units. The k ranks that
+// changed the row moved it k (1 - exp(-x)) in all; one copy taking all their updates would have
+// moved it 1 - exp(-k x). The merged delta is the sum scaled by the ratio of the two: the sum for
+// a rare row (x -> 0), the mean for a settled one (x large), in between elsewhere.
 
 #include "embedkit/errors.hpp"
 #include "embedkit/mpi/communicator.hpp"
+#include "embedkit/train/peers.hpp"
 #include "embedkit/types.hpp"
 
 #include <mpi.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -40,8 +45,27 @@ namespace embedkit::mpi {
 
 /// How the deltas of one row from several ranks become one.
 enum class RowMerge {
-    sum,              ///< the sum, as Hogwild threads sharing one copy (default)
+    sum,              ///< the sum, as Hogwild threads sharing one copy, damped by sync()'s SettlingModel (default)
     mean_of_changed,  ///< sum / the number of ranks that changed the row
+};
+
+/// How far a row's copies settle between two merges (see the top of this file): the row at
+/// place p of its matrix's frequency order, after W words a rank read since its last merge, has
+/// settled x = top_row * (W / 62,500) / (p + 1). top_row 0: no damping, the plain sum.
+struct SettlingModel {
+    double top_row = kDefaultSettling;  ///< x of the most frequent row over 62,500 words a rank reads
+    std::size_t frequent_rows = 0;  ///< rows merged at every meeting: places [0, frequent_rows)
+    double frequent_words = 0;      ///< words a rank read since the frequent rows' last merge
+    double all_words = 0;           ///< words a rank read since the other rows' last merge
+
+    /// What the merged delta of the row at `place`, changed by `ranks` ranks, is of their sum.
+    [[nodiscard]] double share_of_sum(std::size_t place, double ranks) const noexcept {
+        if (top_row <= 0 || ranks <= 1) return 1.0;
+        const double words = place < frequent_rows ? frequent_words : all_words;
+        const double x = top_row * (words / 62'500.0) / (static_cast<double>(place) + 1.0);
+        if (!(x > 0)) return 1.0;
+        return -std::expm1(-ranks * x) / (ranks * -std::expm1(-x));
+    }
 };
 
 /// How the deltas travel. bfloat16 (a float's top 16 bits, rounded to nearest even) halves the
@@ -125,10 +149,10 @@ public:
     /// Collective. Every tracked matrix becomes base + merged delta on every rank, bit-identical
     /// everywhere, and that is the base of the next sync. With `leading_rows`, only the first
     /// that many rows of each matrix's frequency order are merged now; the other rows keep their
-    /// changes for a later sync. With RowMerge::sum, the first `damped_rows` of each order move by
-    /// at most twice the mean of the ranks that changed them (see above). Every rank must pass
-    /// the same values.
-    void sync(std::size_t leading_rows = std::numeric_limits<std::size_t>::max(), std::size_t damped_rows = 0) {
+    /// changes for a later sync. With RowMerge::sum, `settling` damps the rows whose copies
+    /// settled (see above; its default top_row 0 is the plain sum). Every rank must pass the same
+    /// values.
+    void sync(std::size_t leading_rows = std::numeric_limits<std::size_t>::max(), const SettlingModel& settling = {0.0}) {
         const auto start = std::chrono::steady_clock::now();
         const int ranks = comm_->size();
         // The rows of `t` merged now: t.row_at(k) for k in [0, limit(t)).
@@ -176,9 +200,9 @@ public:
                                    " values to merge in one sync exceed what MPI can send to one rank; use more ranks");
         }
         if (wire_ == WirePrecision::bfloat16) {
-            exchange<std::uint16_t>(block, wire16_, MPI_UINT16_T, bfloat16_sum_, limit, damped_rows);
+            exchange<std::uint16_t>(block, wire16_, MPI_UINT16_T, bfloat16_sum_, limit, settling);
         } else {
-            exchange<S>(block, wire_full_, datatype(), MPI_SUM, limit, damped_rows);
+            exchange<S>(block, wire_full_, datatype(), MPI_SUM, limit, settling);
         }
         ++traffic_.syncs;
         traffic_.rows_merged += union_rows;
@@ -203,7 +227,7 @@ private:
     // across ranks (each value in one place, the sums copied everywhere), and applies them.
     template <class W, class Limit>
     void exchange(std::size_t block, std::vector<W>& buffer, MPI_Datatype type, MPI_Op op, const Limit& limit,
-                  std::size_t damped_rows) {
+                  const SettlingModel& settling) {
         const int ranks = comm_->size();
         buffer.assign(block * static_cast<std::size_t>(ranks), W(0));
         W* out = buffer.data();
@@ -245,8 +269,8 @@ private:
                 S scale = S(1);
                 if (merge_ == RowMerge::mean_of_changed) {
                     if (changed_by > S(1)) scale = S(1) / changed_by;
-                } else if (static_cast<std::size_t>(k) < damped_rows && changed_by > S(2)) {
-                    scale = S(2) / changed_by;  // twice the mean: the sum of two ranks, at any count
+                } else {
+                    scale = static_cast<S>(settling.share_of_sum(static_cast<std::size_t>(k), static_cast<double>(changed_by)));
                 }
                 S* now = t.matrix->row(r).data();
                 S* base = t.base.row(r).data();

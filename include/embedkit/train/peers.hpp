@@ -19,16 +19,21 @@
 namespace embedkit {
 
 /// How often the ranks of a distributed run meet, by default, in words all ranks read together
-/// (so each rank meets every 500,000 / N of its own words): at every meeting they merge the 8,192
+/// (so each rank meets every 250,000 / N of its own words): at every meeting they merge the 8,192
 /// most frequently updated rows of every matrix, and every 4,000,000 words every row. Measured on
 /// gutenberg100m (docs/distributed.md): at 2 ranks, merging every row only every 2M words costs
-/// 1.1 analogy points against merging the frequent rows every 500k; merging every row at every
-/// meeting costs twice the bytes for no better vectors. Counting words across all ranks keeps
-/// what a copy misses between two merges the same at any rank count: at 4 ranks, 250,000 words a
-/// rank between meetings cost 5.5 points against 125,000.
-inline constexpr std::uint64_t kDefaultSyncWords = 500'000;
+/// 1.1 analogy points against merging the frequent rows often; merging every row at every meeting
+/// costs twice the bytes for no better vectors. Counting words across all ranks keeps what a copy
+/// misses between two merges the same at any rank count; at 8 ranks, 250,000 words (of all ranks)
+/// between meetings gave 42.2% analogies against 40.7% with 500,000 (seed 1).
+inline constexpr std::uint64_t kDefaultSyncWords = 250'000;
 inline constexpr std::uint64_t kDefaultFullSyncWords = 4'000'000;
 inline constexpr std::size_t kDefaultFrequentRows = 8192;
+/// How fast the copies of a frequently updated row settle between meetings, which decides how
+/// much of the ranks' summed changes to it a merge keeps (mpi/row_sync.hpp, SettlingModel): the
+/// most frequent row settles this far over 62,500 words a rank reads. Measured on gutenberg100m
+/// at 8 ranks (docs/distributed.md): 90 let the copies diverge, 400 held frequent words back.
+inline constexpr double kDefaultSettling = 150.0;
 
 /// What the processes decided together at a meeting.
 struct PeerDecision {
