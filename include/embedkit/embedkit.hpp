@@ -43,6 +43,7 @@
 
 #include "embedkit/search/topk_index.hpp"
 #include "embedkit/search/analogy.hpp"
+#include "embedkit/search/passage_embedder.hpp"
 
 #include "embedkit/eval/analogy_eval.hpp"
 #include "embedkit/eval/similarity_eval.hpp"
