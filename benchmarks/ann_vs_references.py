@@ -101,8 +101,8 @@ def recall(ids_path, truth, nq):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cli", required=True)
-    ap.add_argument("--e2e", required=True)
+    ap.add_argument("--cli", help="build/bin/embedkit")
+    ap.add_argument("--e2e", help="build/bin/ann_e2e")
     ap.add_argument("--corpus", default="/tmp/gutenberg100m.txt")
     ap.add_argument("--work", default="/tmp/embedkit-ann")
     ap.add_argument("--passages", type=int, default=0, help="base passages to keep (0: all)")
@@ -121,6 +121,8 @@ def main():
         fn = child_hnswlib if a.child == "hnswlib" else child_faiss
         fn(base, queries, out, a.m, a.ef_construction, a.threads, efs)
         return
+    if not a.cli or not a.e2e:
+        ap.error("--cli and --e2e are required")
 
     import numpy as np
 
