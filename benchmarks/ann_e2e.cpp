@@ -7,8 +7,15 @@
 //   ann_e2e hnsw BASE QUERIES DIM K OUT_PREFIX M EF_CONSTRUCTION THREADS EF[,EF...]
 //       HnswIndex (cosine) built on THREADS threads; then per ef, all queries as one batch on one
 //       thread, ids written to OUT_PREFIX.<ef>.i32.
+//   ann_e2e compressed BASE QUERIES DIM K OUT_PREFIX SUBVECTORS TRAINING_ROWS THREADS SHORTLIST
+//       Int8Vectors and PqVectors (cosine; PQ codebooks trained on the first TRAINING_ROWS rows):
+//       each query on one thread, ids without and with exact re-ranking of SHORTLIST candidates
+//       from the float rows written to OUT_PREFIX.{int8,pq}{,.rerank}.i32.
 
 #include <embedkit/hnsw/hnsw_index.hpp>
+#include <embedkit/search/int8_vectors.hpp>
+#include <embedkit/search/pq_vectors.hpp>
+#include <embedkit/search/rerank.hpp>
 #include <embedkit/search/topk_index.hpp>
 
 #include <chrono>
@@ -95,6 +102,41 @@ int run(int argc, char** argv) {
             std::printf("ef=%s search_s=%.4f qps=%.1f\n", ef.c_str(), s, static_cast<double>(queries.rows()) / s);
             write_ids(out + "." + ef + ".i32", results, k);
         }
+        return 0;
+    }
+    if (mode == "compressed" && argc >= 11) {
+        const int subvectors = std::atoi(argv[7]);
+        const long training = std::atol(argv[8]);
+        const auto threads = static_cast<unsigned>(std::atoi(argv[9]));
+        const long shortlist = std::atol(argv[10]);
+        const auto run_one = [&](const char* name, const auto& codes, double build_s) {
+            std::vector<std::vector<embedkit::Neighbor<float>>> plain(static_cast<std::size_t>(queries.rows()));
+            auto reranked = plain;
+            auto t = Clock::now();
+            for (Eigen::Index q = 0; q < queries.rows(); ++q) plain[static_cast<std::size_t>(q)] = codes.topk(queries.row(q), k);
+            const double plain_s = seconds_since(t);
+            t = Clock::now();
+            for (Eigen::Index q = 0; q < queries.rows(); ++q) {
+                reranked[static_cast<std::size_t>(q)] = embedkit::rerank_exact<float>(
+                    queries.row(q), codes.topk(queries.row(q), shortlist), base, embedkit::Metric::cosine, k);
+            }
+            const double rerank_s = seconds_since(t);
+            std::printf("%s build_s=%.3f bytes=%ld qps=%.1f rerank_qps=%.1f\n", name, build_s,
+                        static_cast<long>(codes.bytes_per_vector()), static_cast<double>(queries.rows()) / plain_s,
+                        static_cast<double>(queries.rows()) / rerank_s);
+            write_ids(out + "." + name + ".i32", plain, k);
+            write_ids(out + "." + name + ".rerank.i32", reranked, k);
+        };
+        start = Clock::now();
+        const embedkit::Int8Vectors int8(base, embedkit::Metric::cosine);
+        run_one("int8", int8, seconds_since(start));
+        embedkit::PqOptions o;
+        o.subvectors = subvectors;
+        o.training_rows = training;
+        o.threads = threads;
+        start = Clock::now();
+        const embedkit::PqVectors pq(base, embedkit::Metric::cosine, o);
+        run_one("pq", pq, seconds_since(start));
         return 0;
     }
     std::cerr << "unknown mode " << mode << "\n";

@@ -17,6 +17,10 @@
    measures the wrapper), faiss IndexHNSWFlat (inner product on unit vectors). Builds use
    --threads threads; queries run on one thread, all queries as one batch, for ef in --efs.
 6. Prints recall@10 and QPS per ef for each, and the ratios.
+7. With --compressed (before the HNSW runs; --skip-hnsw leaves those out): embedkit's int8 and PQ
+   (--subvectors bytes per vector) against faiss IndexPQ and IndexIVFPQ (1024 lists, nprobe 32)
+   at the same code size, codebooks trained on the first --training-rows rows, on the first
+   --compressed-queries queries, recall@10 without and with exact re-ranking of --shortlist.
 Timings on a shared machine are noisy: the three run one after the other in one invocation.
 """
 
@@ -80,6 +84,44 @@ def child_faiss(base, queries, out, m, efc, threads, efs):
         labels.astype(np.int32).tofile("%s.%d.i32" % (out, ef))
 
 
+def child_faiss_pq(base, queries, out, m, threads, training, shortlist):
+    import faiss
+    import numpy as np
+
+    E = np.fromfile(base, dtype=np.float32).reshape(-1, DIM)
+    Q = np.fromfile(queries, dtype=np.float32).reshape(-1, DIM)
+    faiss.normalize_L2(E)
+    faiss.normalize_L2(Q)
+    faiss.omp_set_num_threads(threads)
+    for name, make, nprobe in (("IndexPQ", lambda: faiss.IndexPQ(DIM, m, 8, faiss.METRIC_INNER_PRODUCT), 0),
+                               ("IndexIVFPQ", lambda: faiss.IndexIVFPQ(faiss.IndexFlatIP(DIM), DIM, 1024, m, 8,
+                                                                          faiss.METRIC_INNER_PRODUCT), 32)):
+        t0 = time.time()
+        index = make()
+        index.train(E[:training])
+        index.add(E)
+        build = time.time() - t0
+        if nprobe:
+            index.nprobe = nprobe
+        faiss.omp_set_num_threads(1)
+        t0 = time.time()
+        _, labels = index.search(Q, K)
+        qps = Q.shape[0] / (time.time() - t0)
+        labels.astype(np.int32).tofile("%s.%s.i32" % (out, name))
+        # Re-ranking as embedkit's: a shortlist, rescored exactly from the float rows.
+        t0 = time.time()
+        _, cand = index.search(Q, shortlist)
+        best = np.empty((Q.shape[0], K), dtype=np.int32)
+        for q in range(Q.shape[0]):
+            c = cand[q][cand[q] >= 0]
+            s = E[c] @ Q[q]
+            best[q] = c[np.argsort(-s, kind="stable")[:K]]
+        rqps = Q.shape[0] / (time.time() - t0)
+        best.tofile("%s.%s.rerank.i32" % (out, name))
+        faiss.omp_set_num_threads(threads)
+        print("%s build_s=%.3f bytes=%d qps=%.1f rerank_qps=%.1f" % (name, build, m, qps, rqps))
+
+
 def timed(cmd, env=None):
     """Runs cmd under /usr/bin/time -v; returns (stdout, peak RSS MiB, wall s)."""
     t0 = time.time()
@@ -99,6 +141,32 @@ def recall(ids_path, truth, nq):
     return hits / (nq * K)
 
 
+def compressed(a, w, truth, env):
+    """int8 and PQ (embedkit) against faiss IndexPQ and IndexIVFPQ at the same code size."""
+    import numpy as np
+
+    nq = a.compressed_queries
+    np.fromfile(w("queries.f32"), dtype=np.float32)[:nq * DIM].tofile(w("queries-c.f32"))
+    rows = []
+    out, rss, _ = timed([a.e2e, "compressed", w("base.f32"), w("queries-c.f32"), str(DIM), str(K), w("c-embedkit"),
+                         str(a.subvectors), str(a.training_rows), str(a.threads), str(a.shortlist)], env)
+    for m in re.finditer(r"(\w+) build_s=([\d.]+) bytes=(\d+) qps=([\d.]+) rerank_qps=([\d.]+)", out):
+        rows.append(("embedkit " + m.group(1), m, w("c-embedkit") + "." + m.group(1)))
+    out, rss, _ = timed([PY, os.path.abspath(__file__), "--subvectors", str(a.subvectors), "--threads", str(a.threads),
+                         "--training-rows", str(a.training_rows), "--shortlist", str(a.shortlist), "--child", "faiss-pq",
+                         "--child-args", w("base.f32"), w("queries-c.f32"), w("c-faiss")], env)
+    for m in re.finditer(r"(\w+) build_s=([\d.]+) bytes=(\d+) qps=([\d.]+) rerank_qps=([\d.]+)", out):
+        rows.append(("faiss " + m.group(1), m, w("c-faiss") + "." + m.group(1)))
+    print("\ncompressed, %d queries on one thread, shortlist %d re-ranked from the float rows:" % (nq, a.shortlist))
+    print("| method | bytes/vector | build s | recall@10 | QPS | recall@10 re-ranked | QPS re-ranked |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, m, prefix in rows:
+        print("| %s | %s | %.1f | %.4f | %.0f | %.4f | %.0f |" % (
+            name, m.group(3), float(m.group(2)), recall(prefix + ".i32", truth[:nq], nq), float(m.group(4)),
+            recall(prefix + ".rerank.i32", truth[:nq], nq), float(m.group(5))))
+    sys.stdout.flush()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cli", help="build/bin/embedkit")
@@ -112,12 +180,21 @@ def main():
     ap.add_argument("--ef-construction", type=int, default=200)
     ap.add_argument("--efs", default="16,32,64,128,256")
     ap.add_argument("--exact-sample", type=int, default=200)
+    ap.add_argument("--compressed", action="store_true", help="also int8 / PQ against faiss IndexPQ / IndexIVFPQ")
+    ap.add_argument("--subvectors", type=int, default=20, help="PQ bytes per vector")
+    ap.add_argument("--compressed-queries", type=int, default=1000)
+    ap.add_argument("--training-rows", type=int, default=50000)
+    ap.add_argument("--shortlist", type=int, default=100)
+    ap.add_argument("--skip-hnsw", action="store_true", help="only the exact index (and --compressed)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-args", nargs="*", help=argparse.SUPPRESS)
     a = ap.parse_args()
     efs = [int(x) for x in a.efs.split(",")]
     if a.child:
         base, queries, out = a.child_args
+        if a.child == "faiss-pq":
+            child_faiss_pq(base, queries, out, a.subvectors, a.threads, a.training_rows, a.shortlist)
+            return
         fn = child_hnswlib if a.child == "hnswlib" else child_faiss
         fn(base, queries, out, a.m, a.ef_construction, a.threads, efs)
         return
@@ -174,6 +251,12 @@ def main():
     exact_qps = float(re.search(r"single_thread_qps=([\d.]+)", out).group(1))
     truth = np.fromfile(w("truth.i32"), dtype=np.int32).reshape(nq, K)
     print("exact: %s" % out.replace("\n", " "))
+
+    if a.compressed:
+        compressed(a, w, truth, env=dict(os.environ, OMP_NUM_THREADS=str(a.threads), OPENBLAS_NUM_THREADS="1"))
+
+    if a.skip_hnsw:
+        return
 
     # 5. The three HNSW builds and searches.
     runs = {}
