@@ -17,6 +17,20 @@
 #include "embedkit/search/topk_index.hpp"
 #include "embedkit/types.hpp"
 
+// hnswlib 0.6's SSE prefetches read one neighbour id past the end of a link list (searchBaseLayer,
+// searchBaseLayerST): harmless on hardware, where a prefetch never faults, but AddressSanitizer
+// reports the read. Under AddressSanitizer its hand-written SIMD (and so the prefetches) is
+// compiled out with its own switch, NO_MANUAL_VECTORIZATION.
+#if defined(__SANITIZE_ADDRESS__)
+#define EMBEDKIT_HNSWLIB_UNDER_ASAN
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EMBEDKIT_HNSWLIB_UNDER_ASAN
+#endif
+#endif
+#if defined(EMBEDKIT_HNSWLIB_UNDER_ASAN) && !defined(NO_MANUAL_VECTORIZATION)
+#define NO_MANUAL_VECTORIZATION
+#endif
 #include <hnswlib/hnswlib.h>
 
 #include <Eigen/Core>
