@@ -1,8 +1,11 @@
 // embedkit nn --vectors FILE [-k 10] WORD...: nearest neighbours by cosine similarity.
 // embedkit nn --model FILE WORD...: the same over a fastText model's vocabulary; query words
 // outside it get their vector from their character n-grams.
+// embedkit nn --index INDEX WORD...: the same from an HNSW index (embedkit index), approximately.
 
 #include "command.hpp"
+#include "hnsw_commands.hpp"
+#include "neighbour_list.hpp"
 
 #include <embedkit/detail/folded_vocab.hpp>
 #include <embedkit/errors.hpp>
@@ -25,24 +28,12 @@ namespace {
 struct NnArgs {
     std::string vectors;
     std::string model;
+    std::string index;
     std::vector<std::string> words;
     long k = 10;
     long restrict = 0;
     unsigned threads = 0;
 };
-
-void print_neighbours(const std::vector<std::string>& queries, const std::vector<std::string>& words,
-                      const std::vector<TopKIndex<float>::Results>& results) {
-    for (std::size_t i = 0; i < queries.size(); ++i) {
-        std::size_t width = 4;
-        for (const auto& n : results[i]) width = std::max(width, words[static_cast<std::size_t>(n.id)].size());
-        fmt::print("{}{}:\n", i == 0 ? "" : "\n", queries[i]);
-        for (std::size_t r = 0; r < results[i].size(); ++r) {
-            const auto& n = results[i][r];
-            fmt::print("{:>4}  {:<{}}  {:.4f}\n", r + 1, words[static_cast<std::size_t>(n.id)], width, n.score);
-        }
-    }
-}
 
 /// --model: search the model's vocabulary; a query word in it (exact, else lower-cased) is
 /// excluded from its own results, any other word is composed from its n-grams.
@@ -78,8 +69,18 @@ void run_nn_model(const NnArgs& args) {
 void run_nn(const NnArgs& args) {
     if (args.k <= 0) throw invalid_options("-k must be positive, got " + std::to_string(args.k));
     if (args.restrict < 0) throw invalid_options("--restrict must be >= 0, got " + std::to_string(args.restrict));
-    if (args.vectors.empty() == args.model.empty()) throw invalid_options("give exactly one of --vectors and --model");
+    if (int(!args.vectors.empty()) + int(!args.model.empty()) + int(!args.index.empty()) != 1) {
+        throw invalid_options("give exactly one of --vectors, --model and --index");
+    }
     if (!args.model.empty()) return run_nn_model(args);
+    if (!args.index.empty()) {
+        if (args.restrict != 0) throw invalid_options("--restrict cannot be used with --index (HNSW searches every row)");
+#ifdef EMBEDKIT_CLI_WITH_HNSW
+        return print_index_neighbours(args.index, args.words, args.k, args.threads);
+#else
+        throw invalid_options("--index needs an embedkit built with hnswlib (libhnswlib-dev)");
+#endif
+    }
     auto loaded = read_word2vec<float>(args.vectors);
     // Look every word up before searching: an unknown word fails before any output.
     std::vector<TokenId> ids;
@@ -113,6 +114,7 @@ const RegisterCommand registration{[](CLI::App& app) {
     cmd->add_option("--model", args->model,
                     "fastText model (embedkit's or fastText's .bin) instead of --vectors; unseen words allowed")
         ->excludes(vectors);
+    cmd->add_option("--index", args->index, "HNSW index (embedkit index) instead of --vectors: approximate, faster");
     cmd->add_option("-k", args->k, "Neighbours per word")->capture_default_str();
     cmd->add_option("--restrict", args->restrict, "Search only the first N words (0: all)")->capture_default_str();
     cmd->add_option("--threads", args->threads, "Threads (0: all cores)")->capture_default_str();

@@ -3,19 +3,22 @@
 #   cmake -DINCLUDE_DIR=<repo>/include/embedkit -P layering_check.cmake
 
 # The folders (or files) each folder may not include.
-set(forbidden_detail "core/;text/;train/;updates/;models/;losses/;search/;eval/;io/;mpi/")
-set(forbidden_core "train/;updates/;models/;losses/;search/;eval/;io/;mpi/")
-set(forbidden_text "core/;train/;updates/;models/;losses/;search/;eval/;io/;mpi/")
-set(forbidden_losses "train/;updates/;models/;search/;eval/;io/;mpi/")
-set(forbidden_train "updates/;models/;losses/;search/;eval/;io/;mpi/")
-set(forbidden_updates "models/;search/;eval/;io/;mpi/")
-set(forbidden_models "search/;eval/;io/;mpi/")
-set(forbidden_io "train/;updates/;models/;losses/;search/;eval/;mpi/")
-set(forbidden_search "train/;updates/;models/;io/;mpi/")
-set(forbidden_eval "train/;updates/;models/;io/;mpi/")
+set(forbidden_detail "core/;text/;train/;updates/;models/;losses/;search/;eval/;io/;mpi/;hnsw/")
+set(forbidden_core "train/;updates/;models/;losses/;search/;eval/;io/;mpi/;hnsw/")
+set(forbidden_text "core/;train/;updates/;models/;losses/;search/;eval/;io/;mpi/;hnsw/")
+set(forbidden_losses "train/;updates/;models/;search/;eval/;io/;mpi/;hnsw/")
+set(forbidden_train "updates/;models/;losses/;search/;eval/;io/;mpi/;hnsw/")
+set(forbidden_updates "models/;search/;eval/;io/;mpi/;hnsw/")
+set(forbidden_models "search/;eval/;io/;mpi/;hnsw/")
+set(forbidden_io "train/;updates/;models/;losses/;search/;eval/;mpi/;hnsw/")
+set(forbidden_search "train/;updates/;models/;io/;mpi/;hnsw/")
+set(forbidden_eval "train/;updates/;models/;io/;mpi/;hnsw/")
 # mpi/ (the optional distributed part) trains models across ranks: it may include models/ and
 # anything below; nothing else includes it.
-set(forbidden_mpi "search/;eval/;io/")
+set(forbidden_mpi "search/;eval/;io/;hnsw/")
+# hnsw/ (the optional approximate index, on hnswlib) serves search's interface: it may include
+# search/ and anything below but trainers and io/; nothing else includes it.
+set(forbidden_hnsw "train/;updates/;models/;io/;mpi/")
 
 file(GLOB_RECURSE headers RELATIVE "${INCLUDE_DIR}" "${INCLUDE_DIR}/*.hpp")
 set(violations "")
@@ -24,9 +27,9 @@ foreach(header IN LISTS headers)
   if(NOT header MATCHES "^([a-z]+)/")
     # Top level (errors, types, version, the umbrella): any layer but the optional mpi/, so that
     # #include <embedkit/embedkit.hpp> never needs MPI.
-    file(STRINGS "${INCLUDE_DIR}/${header}" includes REGEX "^#include \"embedkit/mpi/")
+    file(STRINGS "${INCLUDE_DIR}/${header}" includes REGEX "^#include \"embedkit/(mpi|hnsw)/")
     foreach(line IN LISTS includes)
-      list(APPEND violations "${header}: ${line} (only mpi/ includes mpi/)")
+      list(APPEND violations "${header}: ${line} (the umbrella never includes the optional mpi/ or hnsw/)")
     endforeach()
     continue()
   endif()

@@ -21,6 +21,7 @@
 #include "embedkit/core/positional_encoding.hpp"
 #include "embedkit/core/sparse_optimizer.hpp"
 #include "embedkit/core/word_vectors.hpp"
+#include "embedkit/core/kmeans.hpp"
 #include "embedkit/core/fasttext_model.hpp"
 
 #include "embedkit/train/training_progress.hpp"
@@ -43,6 +44,10 @@
 
 #include "embedkit/search/topk_index.hpp"
 #include "embedkit/search/analogy.hpp"
+#include "embedkit/search/passage_embedder.hpp"
+#include "embedkit/search/rerank.hpp"
+#include "embedkit/search/int8_vectors.hpp"
+#include "embedkit/search/pq_vectors.hpp"
 
 #include "embedkit/eval/analogy_eval.hpp"
 #include "embedkit/eval/similarity_eval.hpp"

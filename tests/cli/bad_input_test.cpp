@@ -91,7 +91,7 @@ const std::vector<BadCommand> kBadCommands = {
     // nn, analogy, eval, vectors
     {"nn --vectors {data}/tiny_vectors.txt -k 0 king", "-k must be positive, got 0"},
     {"nn --vectors {data}/tiny_vectors.txt --restrict -1 king", "--restrict must be >= 0, got -1"},
-    {"nn king", "give exactly one of --vectors and --model"},
+    {"nn king", "give exactly one of --vectors, --model and --index"},
     {"nn --vectors {data}/tiny_vectors.txt nosuchword", "word not in vocabulary: 'nosuchword'"},
     {"nn --vectors {dir}/missing.vec king", "missing.vec: cannot open for reading: No such file or directory"},
     {"nn --vectors {dir}/corpus.txt king", "corpus.txt:1: the header must be two integers 'count dim'"},
