@@ -369,6 +369,33 @@ void resume_run(const TrainArgs& a) {
     });
 }
 
+/// "1.2M tokens", "850k tokens".
+std::string token_count_text(std::int64_t tokens) {
+    if (tokens >= 1'000'000) return fmt::format("{:.1f}M tokens", static_cast<double>(tokens) / 1e6);
+    return fmt::format("{}k tokens", (tokens + 500) / 1000);
+}
+
+/// Says which of the run's settings the corpus size chose, since the flags left them unset
+/// (docs/word2vec.md, "Defaults by corpus size").
+void print_size_defaults(const RunOptions& r, bool fasttext, std::int64_t tokens) {
+    const std::string size = token_count_text(tokens);
+    if (!r.word2vec.lr) {
+        fmt::print(stderr, "lr {:g} chosen for a corpus of {} (--lr sets it)\n", r.word2vec.initial_lr(tokens), size);
+    }
+    if (!fasttext) return;
+    const FastTextOptions ft = detail::fasttext_resolved(r.fasttext, tokens);
+    const bool small = tokens < kFastTextSmallCorpusTokens;
+    if (!r.fasttext.word2vec.negative_power) {
+        fmt::print(stderr, "negatives from unigram^{:g} chosen for a corpus of {} ({} {}; --negative-power sets it)\n",
+                   *ft.word2vec.negative_power, size, small ? "below" : "at least",
+                   token_count_text(kFastTextSmallCorpusTokens));
+    }
+    if (!r.fasttext.gensim_input_scale && ft.word2vec.architecture == Word2VecArchitecture::skipgram) {
+        fmt::print(stderr, "{} chosen for a corpus of {} (--gensim-input-scale / --no-gensim-input-scale set it)\n",
+                   *ft.gensim_input_scale ? "gensim's input scale" : "the mean of the rows as input", size);
+    }
+}
+
 void run_word2vec(const TrainArgs& a) {
     if (!a.resume.empty()) return resume_run(a);
     const StopOnSignals signals;
@@ -382,6 +409,7 @@ void run_word2vec(const TrainArgs& a) {
     const TrainingCorpus training = read_corpus(a, o.min_count);
     const Vocab& vocab = training.vocab;
     const EncodedCorpus& corpus = training.corpus;
+    if (!a.quiet && MpiWorld::instance().leader()) print_size_defaults(options, is_fasttext(a.model), vocab.total_count());
     const std::unique_ptr<Peers> peers = MpiWorld::instance().peers(word2vec_args().sync);
     o.peers = peers.get();
     ft.word2vec.peers = peers.get();
@@ -449,7 +477,7 @@ const RegisterTrainModel registration{TrainModel{
             ->capture_default_str();
         cmd.add_option("--negative-power", w.negative_power,
                        "Word2Vec: draw negatives in proportion to count^this (default 0.75 as word2vec.c and gensim; "
-                       "fasttext models 0.5, as fastText)");
+                       "fasttext models: 0.75 below 10M tokens, 0.5 as fastText from there)");
         FastTextArgs& f = fasttext_args();
         const std::vector<std::string> fasttext = {"fasttext", "fasttext-cbow"};
         applies_to(cmd.add_option("--minn", f.minn, "fastText: shortest character n-gram (default 3)"), fasttext);
@@ -465,7 +493,8 @@ const RegisterTrainModel registration{TrainModel{
                        "--gensim-input-scale,!--no-gensim-input-scale",
                        [&f](std::int64_t n) { f.gensim_input_scale = n > 0; },
                        "fastText skip-gram: train on the sum of the centre word's rows divided by its n-gram count, "
-                       "as gensim; --no-gensim-input-scale (default) trains on their mean, as fastText"),
+                       "as gensim (default below 10M tokens); --no-gensim-input-scale trains on their mean, as "
+                       "fastText (default from 10M tokens)"),
                    {"fasttext"});
         applies_to(cmd.add_flag("--update-per-prediction", f.update_per_prediction,
                                 "fastText skip-gram: compose the centre word's input and update its rows for every "

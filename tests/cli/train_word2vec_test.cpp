@@ -177,3 +177,28 @@ TEST_CASE("embedkit train fails clearly and leaves no output file", "[cli][word2
     std::sort(left.begin(), left.end());
     CHECK(left == std::vector<std::string>{"blank.txt", "corpus.txt", "empty.txt", "rare.txt"});
 }
+
+TEST_CASE("embedkit train says which defaults the corpus size chose, and flags override them", "[cli][word2vec]") {
+    if (testing::cli_path().empty()) EMBEDKIT_SKIP("the CLI is not built (EMBEDKIT_BUILD_CLI=OFF)");
+    const TempDir dir;
+    const std::string corpus = dir.file("corpus.txt");
+    write_topics_corpus(corpus);  // 6,000 tokens: a small corpus, twice word2vec.c's rate
+    const std::string common = "--input " + shell_quote(corpus) + " --output " + shell_quote(dir.file("v.vec")) +
+                               " --dim 8 --epochs 1 --min-count 1 --threads 1";
+    const auto skipgram = run_cli("train --model skipgram " + common);
+    INFO(skipgram.out);
+    REQUIRE(skipgram.status == 0);
+    CHECK_THAT(skipgram.out, Catch::Contains("lr 0.05 chosen for a corpus of 6k tokens (--lr sets it)"));
+    const auto cbow = run_cli("train --model cbow " + common);
+    CHECK_THAT(cbow.out, Catch::Contains("lr 0.1 chosen for a corpus of 6k tokens"));
+    const auto fasttext = run_cli("train --model fasttext " + common);
+    INFO(fasttext.out);
+    REQUIRE(fasttext.status == 0);
+    CHECK_THAT(fasttext.out, Catch::Contains("negatives from unigram^0.75 chosen for a corpus of 6k tokens"));
+    CHECK_THAT(fasttext.out, Catch::Contains("gensim's input scale chosen for a corpus of 6k tokens"));
+    // A flag given is the choice: nothing to explain.
+    const auto given = run_cli("train --model fasttext " + common +
+                               " --lr 0.01 --negative-power 0.5 --no-gensim-input-scale");
+    REQUIRE(given.status == 0);
+    CHECK_THAT(given.out, !Catch::Contains("chosen for a corpus"));
+}

@@ -74,6 +74,8 @@ std::string word2vec_run(Word2VecArchitecture architecture, int negative, bool h
     o.negative = negative;
     o.hierarchical_softmax = hs;
     o.shared_negatives = shared_negatives;
+    // The recorded rates (the defaults' on large corpora), not the rule of corpus size.
+    o.lr = architecture == Word2VecArchitecture::skipgram ? 0.025 : 0.05;
     return word2vec_hash(train_word2vec<float>(vocab, corpus.view(), o));
 }
 
@@ -86,6 +88,10 @@ std::string fasttext_run(Word2VecArchitecture architecture, bool update_per_pred
     o.maxn = 5;
     o.buckets = 3000;
     o.update_per_prediction = update_per_prediction;
+    // The recorded designs (the defaults' on large corpora), not the rule of corpus size.
+    o.word2vec.lr = architecture == Word2VecArchitecture::skipgram ? 0.025 : 0.05;
+    o.word2vec.negative_power = 0.5;
+    o.gensim_input_scale = false;
     return fasttext_hash(train_fasttext<float>(vocab, corpus.view(), o));
 }
 

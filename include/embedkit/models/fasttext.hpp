@@ -46,10 +46,10 @@ struct FastTextOptions {
     std::int64_t buckets = 2'000'000;  ///< rows the n-grams hash into
     /// Skip-gram: while training, the centre word's input is the sum of its rows divided by its
     /// number of n-grams, as gensim 4 does ((n+1)/n times their mean), rather than their mean (as
-    /// fastText). Measured +1.9 points syntactic, +1.5 overall on text8-prefix, but -1.6 / -1.9 on
-    /// the larger gutenberg100m (docs/fasttext.md), so the mean is the default.
-    /// Word vectors are the mean either way; CBOW is unaffected.
-    bool gensim_input_scale = false;
+    /// fastText). Unset: on for corpora below kFastTextSmallCorpusTokens, where it measured
+    /// better, off above (docs/fasttext.md, "Defaults by corpus size"). Word vectors are the mean
+    /// either way; CBOW is unaffected.
+    std::optional<bool> gensim_input_scale;
     /// Skip-gram: compose the centre word's input anew for every prediction of its window and
     /// update its rows after each one, as fastText and gensim do; false composes it once per
     /// centre word and updates its rows once with the window's summed gradient (about 3x less
@@ -83,13 +83,31 @@ inline void validate(const FastTextOptions& o) {
 
 namespace detail {
 
-/// fastText's sampler power, used when FastTextOptions leaves it unset: on gutenberg100m, +0.6
-/// points analogy and +1.9 WS353 over unigram^0.75.
+/// fastText's sampler power, used when FastTextOptions leaves it unset on a large corpus: on
+/// gutenberg100m, +0.6 points analogy and +1.9 WS353 over unigram^0.75.
 inline constexpr double kFastTextNegativePower = 0.5;
 
-/// The options a fastText run uses: Word2Vec's resolved with fastText's sampler power.
-[[nodiscard]] inline Word2VecOptions fasttext_resolved(const FastTextOptions& options) {
-    return resolved(options.word2vec, kFastTextNegativePower);
+}  // namespace detail
+
+/// fastText models train on corpora below this many tokens (in the vocabulary, one epoch) with
+/// gensim's designs when the options leave them unset: negatives from unigram^0.75 and gensim's
+/// input scale; from it up with fastText's (unigram^0.5, the mean). Measured in docs/fasttext.md.
+inline constexpr std::int64_t kFastTextSmallCorpusTokens = 10'000'000;
+
+namespace detail {
+
+/// The sampler power of a fastText run on `corpus_tokens` tokens when the options leave it unset.
+[[nodiscard]] inline double fasttext_default_power(std::int64_t corpus_tokens) {
+    return corpus_tokens < kFastTextSmallCorpusTokens ? kWord2VecNegativePower : kFastTextNegativePower;
+}
+
+/// The options a run on `corpus_tokens` tokens uses: Word2Vec's resolved with the sampler power
+/// and input scale of its corpus size (when unset).
+[[nodiscard]] inline FastTextOptions fasttext_resolved(FastTextOptions options,
+                                                       std::int64_t corpus_tokens = kLargeCorpusTokens) {
+    options.word2vec = resolved(options.word2vec, fasttext_default_power(corpus_tokens), corpus_tokens);
+    options.gensim_input_scale = options.gensim_input_scale.value_or(corpus_tokens < kFastTextSmallCorpusTokens);
+    return options;
 }
 
 /// Every FastTextOptions field beyond Word2Vec's that shapes a run, in checkpoint order.
@@ -102,10 +120,12 @@ void for_each_fasttext_setting(Options& o, Visit&& visit) {
     visit("update_per_prediction", o.update_per_prediction);
 }
 
-/// The settings a checkpoint keeps for a fastText run.
-[[nodiscard]] inline Settings fasttext_settings(const FastTextOptions& options) {
-    Settings settings = word2vec_settings(options.word2vec, kFastTextNegativePower);
-    const Settings own = settings_of(options, [](const FastTextOptions& x, auto&& visit) { for_each_fasttext_setting(x, visit); });
+/// The settings a checkpoint keeps for a fastText run on `corpus_tokens` tokens (resolved first).
+[[nodiscard]] inline Settings fasttext_settings(const FastTextOptions& options,
+                                                std::int64_t corpus_tokens = kLargeCorpusTokens) {
+    const FastTextOptions r = fasttext_resolved(options, corpus_tokens);
+    Settings settings = word2vec_settings(r.word2vec, *r.word2vec.negative_power, corpus_tokens);
+    const Settings own = settings_of(r, [](const FastTextOptions& x, auto&& visit) { for_each_fasttext_setting(x, visit); });
     settings.insert(settings.end(), own.begin(), own.end());
     return settings;
 }
@@ -128,7 +148,9 @@ template <class Scalar>
 void run_fasttext_engine(FastTextModel<Scalar>& model, const FastTextOptions& options, CorpusView corpus,
                          const EngineState* resume, const CheckpointOptions& checkpoint) {
     using Access = FastTextAccess;
-    const Word2VecOptions w2v = fasttext_resolved(options);
+    const std::int64_t corpus_tokens = model.vocab().total_count();
+    const FastTextOptions resolved_options = fasttext_resolved(options, corpus_tokens);
+    const Word2VecOptions& w2v = resolved_options.word2vec;
     EngineParameters<Scalar> params;
     params.input = &Access::input(model);
     if (w2v.negative > 0) params.output_negative = &Access::output(model);
@@ -136,11 +158,11 @@ void run_fasttext_engine(FastTextModel<Scalar>& model, const FastTextOptions& op
     CheckpointContents<Scalar> contents;
     if (!checkpoint.path.empty()) {
         contents.model = "fasttext";
-        FastTextOptions saved = options;
+        FastTextOptions saved = resolved_options;
         saved.minn = model.subwords().minn;
         saved.maxn = model.subwords().maxn;
         saved.buckets = model.subwords().buckets;
-        contents.settings = fasttext_settings(saved);
+        contents.settings = fasttext_settings(saved, corpus_tokens);
         contents.words = &model.vocab().words();
         contents.counts = &model.vocab().counts();
         contents.ids = &model.stored_buckets();
@@ -149,7 +171,7 @@ void run_fasttext_engine(FastTextModel<Scalar>& model, const FastTextOptions& op
                              {"output_hs", &Access::output_hs(model)}};
     }
     updates::ComposedInputs composed;
-    composed.gensim_input_scale = options.gensim_input_scale;
+    composed.gensim_input_scale = *resolved_options.gensim_input_scale;
     composed.update_per_prediction = options.update_per_prediction;
     run_word2vec_updates(w2v, model.vocab().counts(), corpus, Access::word_rows(model), composed, params, resume,
                          engine_checkpoints(checkpoint, std::move(contents)));

@@ -46,7 +46,7 @@ namespace detail {
 template <class Scalar>
 void run_word2vec_engine(Word2VecModel<Scalar>& model, CorpusView corpus, const EngineState* resume,
                          const CheckpointOptions& checkpoint) {
-    const Word2VecOptions options = resolved(model.options, kWord2VecNegativePower);
+    const Word2VecOptions options = resolved(model.options, kWord2VecNegativePower, model.vocab.total_count());
     EngineParameters<Scalar> params;
     params.input = &model.input;
     if (options.negative > 0) params.output_negative = &model.output;

@@ -13,6 +13,7 @@
 #include "embedkit/train/settings.hpp"
 #include "embedkit/train/training_progress.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -22,6 +23,26 @@
 namespace embedkit {
 
 enum class Word2VecArchitecture { skipgram, cbow };
+
+/// Corpora of at least this many tokens (in the vocabulary, one epoch) train with word2vec.c's
+/// learning rates (0.025 skip-gram, 0.05 CBOW); it is also the size assumed when none is given.
+inline constexpr std::int64_t kLargeCorpusTokens = 20'000'000;
+/// At and below this many tokens the default learning rate is kSmallCorpusLrFactor times
+/// word2vec.c's; between the two sizes the factor grows geometrically as the corpus shrinks.
+inline constexpr std::int64_t kSmallCorpusTokens = kLargeCorpusTokens / 8;
+inline constexpr double kSmallCorpusLrFactor = 2.0;
+
+/// The learning rate a run starts with when Word2VecOptions::lr is unset: a rule of the corpus
+/// size chosen by measurement at 1M, 2M, 5M and 19M tokens (docs/word2vec.md, "Defaults by corpus
+/// size"): a corpus of a few million tokens underfits at word2vec.c's rates.
+[[nodiscard]] inline double default_lr(Word2VecArchitecture architecture, std::int64_t corpus_tokens) {
+    const double large = architecture == Word2VecArchitecture::skipgram ? 0.025 : 0.05;
+    if (corpus_tokens >= kLargeCorpusTokens || corpus_tokens <= 0) return large;
+    // 0 at the large size, 1 at the small one and below.
+    const double position = std::min(1.0, std::log2(static_cast<double>(kLargeCorpusTokens) / static_cast<double>(corpus_tokens)) /
+                                              std::log2(static_cast<double>(kLargeCorpusTokens) / kSmallCorpusTokens));
+    return large * std::pow(kSmallCorpusLrFactor, position);
+}
 
 /// Options of `train_word2vec`. Defaults are word2vec.c's unless noted.
 struct Word2VecOptions {
@@ -33,7 +54,9 @@ struct Word2VecOptions {
     double sample = 1e-3;      ///< subsampling threshold t; 0 keeps every word
     std::int64_t min_count = 5;  ///< used when the trainer builds the vocabulary (train_word2vec_file)
     int epochs = 5;
-    std::optional<double> lr;  ///< initial learning rate; unset: 0.025 (skip-gram) or 0.05 (CBOW)
+    /// Initial learning rate; unset: default_lr of the corpus size (0.025 skip-gram, 0.05 CBOW on
+    /// large corpora, higher on small ones).
+    std::optional<double> lr;
     double min_lr_ratio = 1e-4;  ///< the rate decays linearly to lr * min_lr_ratio over the run
     bool cbow_mean = true;     ///< CBOW: mean of the context vectors (false: their sum)
     /// Input vectors start uniform in +-init_scale/dim. 1 is gensim's and fastText's range
@@ -61,9 +84,10 @@ struct Word2VecOptions {
     /// points fixed by words processed. Not owned.
     Peers* peers = nullptr;
 
-    /// The learning rate the run starts with.
-    [[nodiscard]] double initial_lr() const {
-        return lr ? *lr : (architecture == Word2VecArchitecture::skipgram ? 0.025 : 0.05);
+    /// The learning rate a run on `corpus_tokens` tokens starts with: `lr`, or default_lr. Resolved
+    /// options (lr set) need no size.
+    [[nodiscard]] double initial_lr(std::int64_t corpus_tokens = kLargeCorpusTokens) const {
+        return lr ? *lr : default_lr(architecture, corpus_tokens);
     }
 };
 
@@ -133,18 +157,22 @@ inline constexpr const char* kWord2VecRunFields[] = {"progress", "progress_inter
 /// unset (word2vec.c's and gensim's).
 inline constexpr double kWord2VecNegativePower = 0.75;
 
-/// The options a run actually uses: the learning rate, the sampler's power (`default_power`
-/// when unset: 0.75 for Word2Vec, 0.5 for fastText) and the thread count resolved.
-[[nodiscard]] inline Word2VecOptions resolved(Word2VecOptions o, double default_power) {
-    o.lr = o.initial_lr();
+/// The options a run on `corpus_tokens` tokens (the vocabulary's total count: the same on every
+/// rank of a distributed run) actually uses: the learning rate, the sampler's power
+/// (`default_power` when unset: 0.75 for Word2Vec, fastText's see fasttext.hpp) and the thread
+/// count resolved.
+[[nodiscard]] inline Word2VecOptions resolved(Word2VecOptions o, double default_power,
+                                              std::int64_t corpus_tokens = kLargeCorpusTokens) {
+    o.lr = o.initial_lr(corpus_tokens);
     o.negative_power = o.negative_power.value_or(default_power);
     o.threads = resolve_threads(o.threads);
     return o;
 }
 
 /// The settings a checkpoint keeps for `o` (resolved first).
-[[nodiscard]] inline Settings word2vec_settings(const Word2VecOptions& o, double default_power = kWord2VecNegativePower) {
-    return settings_of(resolved(o, default_power),
+[[nodiscard]] inline Settings word2vec_settings(const Word2VecOptions& o, double default_power = kWord2VecNegativePower,
+                                                std::int64_t corpus_tokens = kLargeCorpusTokens) {
+    return settings_of(resolved(o, default_power, corpus_tokens),
                        [](const Word2VecOptions& x, auto&& visit) { for_each_word2vec_setting(x, visit); });
 }
 

@@ -36,6 +36,7 @@ template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, 
 }
 /// An optional setting is written resolved: the run's value, never "unset".
 [[nodiscard]] inline std::string setting_text(const std::optional<double>& v) { return setting_text(v.value_or(0.0)); }
+[[nodiscard]] inline std::string setting_text(const std::optional<bool>& v) { return setting_text(v.value_or(false)); }
 
 /// Reads typed settings back; io_error naming the file and the setting on a missing or bad value.
 class SettingsReader {
@@ -73,6 +74,7 @@ public:
     void read(const std::string& key, double& field) const { field = real(key); }
     void read(const std::string& key, std::optional<double>& field) const { field = real(key); }
     void read(const std::string& key, bool& field) const { field = flag(key); }
+    void read(const std::string& key, std::optional<bool>& field) const { field = flag(key); }
     template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
     void read(const std::string& key, T& field) const {
         field = static_cast<T>(integer(key));
