@@ -356,7 +356,7 @@ void bind_options(py::module_& m) {
 }
 
 void bind_keyed_vectors(py::module_& m) {
-    py::class_<KeyedVectors, std::shared_ptr<KeyedVectors>>(m, "KeyedVectors",
+    py::class_<KeyedVectors, std::shared_ptr<KeyedVectors>>(m, "KeyedVectors", py::dynamic_attr(),
                                                             "Words and their vectors; `vectors` shares memory with the C++ matrix.")
         .def(py::init([](std::vector<std::string> keys, const FloatArray& vectors) {
                  return std::make_shared<KeyedVectors>(WordVectors<float>(std::move(keys), to_matrix(vectors, "vectors")));
@@ -370,8 +370,8 @@ void bind_keyed_vectors(py::module_& m) {
                 return py::array_t<float>({m.rows(), m.cols()}, {m.cols() * f, f}, m.data(), self);
             },
             "The matrix, one row per word: a NumPy view of the C++ matrix (writes go through).")
-        .def_property_readonly("index_to_key", [](const KeyedVectors& kv) { return kv.vectors().words(); })
-        .def_property_readonly("key_to_index",
+        .def("_index_to_key", [](const KeyedVectors& kv) { return kv.vectors().words(); })
+        .def("_key_to_index",
                                [](const KeyedVectors& kv) {
                                    py::dict d;
                                    const auto& words = kv.vectors().words();
@@ -549,6 +549,112 @@ void bind_training(py::module_& m) {
           "(anchor vectors, positive vectors or None, per-epoch loss).");
 }
 
+// The contrastive losses on NumPy batches, in float64 (finite-difference checks need it): each
+// returns (loss, gradient of every input batch, in the inputs' order).
+using DoubleArray = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+[[nodiscard]] RowMatrix<double> to_double_matrix(const DoubleArray& a, const char* name) {
+    if (a.ndim() != 2) throw invalid_argument(std::string(name) + " must be a 2-D array, got " + std::to_string(a.ndim()) + "-D");
+    RowMatrix<double> m(a.shape(0), a.shape(1));
+    if (m.size() > 0) std::memcpy(m.data(), a.data(), static_cast<std::size_t>(m.size()) * sizeof(double));
+    return m;
+}
+
+[[nodiscard]] py::array_t<double> to_double_array(const RowMatrix<double>& m) {
+    py::array_t<double> out({m.rows(), m.cols()});
+    if (m.size() > 0) std::memcpy(out.mutable_data(), m.data(), static_cast<std::size_t>(m.size()) * sizeof(double));
+    return out;
+}
+
+[[nodiscard]] Similarity parse_similarity(const std::string& text) {
+    if (text == "cosine") return Similarity::cosine;
+    if (text == "dot") return Similarity::dot;
+    throw invalid_options("similarity must be 'cosine' or 'dot', got '" + text + "'");
+}
+
+void bind_losses(py::module_& parent) {
+    py::module_ m = parent.def_submodule("losses", "Contrastive losses on NumPy batches: value and analytic gradient.");
+    m.def(
+        "infonce",
+        [](const DoubleArray& anchors, const DoubleArray& positives, const py::object& negatives, double temperature,
+           const std::string& similarity) {
+            InfoNceOptions o;
+            o.temperature = temperature;
+            o.similarity = parse_similarity(similarity);
+            validate(o);
+            const RowMatrix<double> a = to_double_matrix(anchors, "anchors");
+            const RowMatrix<double> p = to_double_matrix(positives, "positives");
+            if (negatives.is_none()) {
+                const InfoNceResult<double> r = infonce_in_batch_loss(a, p, o);
+                return py::make_tuple(r.loss, to_double_array(r.grad_anchors), to_double_array(r.grad_positives));
+            }
+            const RowMatrix<double> n = to_double_matrix(DoubleArray::ensure(negatives), "negatives");
+            const InfoNceResult<double> r = infonce_loss(a, p, n, o);
+            return py::make_tuple(r.loss, to_double_array(r.grad_anchors), to_double_array(r.grad_positives),
+                                  to_double_array(r.grad_negatives));
+        },
+        py::arg("anchors"), py::arg("positives"), py::arg("negatives") = py::none(), py::arg("temperature") = 0.1,
+        py::arg("similarity") = "cosine",
+        "InfoNCE: in-batch negatives (B x D anchors and positives), or explicit negatives ((B*K) x D, rows "
+        "i*K..i*K+K-1 those of anchor i). Returns (loss, grad_anchors, grad_positives[, grad_negatives]).");
+    m.def(
+        "nt_xent",
+        [](const DoubleArray& first, const DoubleArray& second, double temperature, const std::string& similarity) {
+            NtXentOptions o;
+            o.temperature = temperature;
+            o.similarity = parse_similarity(similarity);
+            validate(o);
+            const NtXentResult<double> r = nt_xent_loss(to_double_matrix(first, "first_views"), to_double_matrix(second, "second_views"), o);
+            return py::make_tuple(r.loss, to_double_array(r.grad_first), to_double_array(r.grad_second));
+        },
+        py::arg("first_views"), py::arg("second_views"), py::arg("temperature") = 0.5, py::arg("similarity") = "cosine",
+        "NT-Xent (SimCLR) over the 2B views. Returns (loss, grad_first, grad_second).");
+    m.def(
+        "mnrl",
+        [](const DoubleArray& anchors, const DoubleArray& positives, const py::object& hard_negatives, double scale) {
+            MnrlOptions o;
+            o.scale = scale;
+            validate(o);
+            const RowMatrix<double> a = to_double_matrix(anchors, "anchors");
+            const RowMatrix<double> p = to_double_matrix(positives, "positives");
+            if (hard_negatives.is_none()) {
+                const MnrlResult<double> r = mnrl_loss(a, p, o);
+                return py::make_tuple(r.loss, to_double_array(r.grad_anchors), to_double_array(r.grad_positives));
+            }
+            const RowMatrix<double> n = to_double_matrix(DoubleArray::ensure(hard_negatives), "hard_negatives");
+            const MnrlResult<double> r = mnrl_loss(a, p, n, o);
+            return py::make_tuple(r.loss, to_double_array(r.grad_anchors), to_double_array(r.grad_positives),
+                                  to_double_array(r.grad_negatives));
+        },
+        py::arg("anchors"), py::arg("positives"), py::arg("hard_negatives") = py::none(), py::arg("scale") = 20.0,
+        "Multiple-negatives ranking loss (scale * cosine logits). Returns (loss, grad_anchors, grad_positives[, grad_hard_negatives]).");
+    m.def(
+        "triplet",
+        [](const DoubleArray& anchors, const DoubleArray& positives, const DoubleArray& negatives, double margin,
+           const std::string& distance) {
+            TripletOptions o;
+            o.margin = margin;
+            o.distance = parse_triplet_distance(distance);
+            validate(o);
+            const TripletResult<double> r = triplet_loss(to_double_matrix(anchors, "anchors"), to_double_matrix(positives, "positives"),
+                                                         to_double_matrix(negatives, "negatives"), o);
+            return py::make_tuple(r.loss, to_double_array(r.grad_anchors), to_double_array(r.grad_positives),
+                                  to_double_array(r.grad_negatives));
+        },
+        py::arg("anchors"), py::arg("positives"), py::arg("negatives"), py::arg("margin") = 0.2, py::arg("distance") = "cosine",
+        "Triplet loss max(0, d(a,p) - d(a,n) + margin); negatives (B*K) x D. Returns (loss, grad_anchors, grad_positives, grad_negatives).");
+    m.def(
+        "logistic",
+        [](const DoubleArray& anchors, const DoubleArray& positives, const DoubleArray& negatives) {
+            const LogisticResult<double> r = logistic_loss(to_double_matrix(anchors, "anchors"), to_double_matrix(positives, "positives"),
+                                                           to_double_matrix(negatives, "negatives"));
+            return py::make_tuple(r.loss, to_double_array(r.grad_anchors), to_double_array(r.grad_positives),
+                                  to_double_array(r.grad_negatives));
+        },
+        py::arg("anchors"), py::arg("positives"), py::arg("negatives"),
+        "word2vec's negative-sampling objective; negatives (B*K) x D. Returns (loss, grad_anchors, grad_positives, grad_negatives).");
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_embedkit, m) {
@@ -578,4 +684,5 @@ PYBIND11_MODULE(_embedkit, m) {
     bind_options(m);
     bind_keyed_vectors(m);
     bind_training(m);
+    bind_losses(m);
 }
