@@ -664,6 +664,8 @@ PYBIND11_MODULE(_embedkit, m) {
 
     static py::exception<cancelled> cancelled_error(m, "Cancelled", PyExc_RuntimeError);
     static py::exception<numeric_error> numeric(m, "NumericError", PyExc_ArithmeticError);
+    cancelled_error.attr("__doc__") = "A training run stopped by its progress callback (it returned False).";
+    numeric.attr("__doc__") = "Training diverged (NaN or Inf); typically the learning rate is too high.";
     // C++ exceptions become the Python ones a gensim user expects, with the C++ message.
     py::register_exception_translator([](std::exception_ptr p) {
         try {
