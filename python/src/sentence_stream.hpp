@@ -55,8 +55,7 @@ public:
                 const std::size_t end = chunk.token_ends[token];
                 const std::string_view word(chunk.bytes.data() + begin, end - begin);
                 begin = end;
-                auto [entry, inserted] = map_.try_emplace(word, Entry{static_cast<TokenId>(map_.size() ), 0});
-                (void)inserted;
+                Entry* entry = map_.try_emplace(word, Entry{static_cast<TokenId>(map_.size()), 0}).first;
                 ++entry->count;
                 ids_.push_back(entry->id);
             }

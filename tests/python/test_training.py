@@ -194,8 +194,9 @@ def test_the_gil_is_released_while_training():
         thread.join()
     t1 = time.monotonic()
     during = [t for t in ticks if t0 < t < t1]
-    # With the GIL held by the call the thread would not run at all; released, it ticks every ~ms.
-    assert t1 - t0 > 0.2 and len(during) > 0.2 * (t1 - t0) * 1000
+    # With the GIL held by the call the thread would not run at all during it; released, it ticks
+    # about every millisecond (far less often on a loaded machine, hence the low bar).
+    assert t1 - t0 > 0.2 and len(during) >= 20, (t1 - t0, len(during))
 
 
 @pytest.mark.parametrize("how", ["interrupt_main", "sigint"])
