@@ -7,24 +7,13 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.normpath(os.path.join(ROOT, "..", "shared", "data"))
+from corpora import DATA, corpus_file  # noqa: E402 (beside this script)
 EMBEDKIT = os.path.join(ROOT, "build", "bin", "embedkit")
 MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe"]
 
 
 def corpus_path(name, tmp):
-    if os.path.exists(name):
-        return name
-    plain = os.path.join(DATA, name)
-    if os.path.exists(plain):
-        return plain
-    packed = plain + ".xz"
-    if not os.path.exists(packed):
-        sys.exit(f"no corpus {name} (looked for {plain} and {packed})")
-    out = os.path.join(tmp, name)
-    with open(out, "wb") as f:
-        subprocess.run(["xz", "-dc", packed], stdout=f, check=True)
-    return out
+    return corpus_file(name, tmp)
 
 
 def run_timed(cmd, env=None):

@@ -22,7 +22,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.normpath(os.path.join(ROOT, "..", "shared", "data"))
+from corpora import DATA, corpus_file, corpus_in_lines  # noqa: E402 (beside this script)
 
 # The script a gensim user has; the embedkit run changes only its first line.
 SCRIPT = r'''
@@ -64,27 +64,9 @@ EMBEDKIT_IMPORT = "from embedkit import Word2Vec, FastText"
 
 
 def prepare_corpus(name, work):
-    """The corpus in lines of 1,000 tokens: gensim's corpus_file mode reads lines (on the one-line
-    gutenberg100m it used 4 GiB and learned nothing), and the iterable yields one list per line."""
-    if os.path.exists(name):
-        path = name
-    elif name == "gutenberg100m":
-        path = os.path.join(work, "gutenberg100m")
-        if not os.path.exists(path):
-            with open(path + ".part", "wb") as out:
-                subprocess.run(["xz", "-dc", os.path.join(DATA, "gutenberg100m.xz")], stdout=out, check=True)
-            os.rename(path + ".part", path)
-    else:
-        path = os.path.join(DATA, name)
-    lines = os.path.join(work, os.path.basename(path) + ".lines")
-    if not os.path.exists(lines):
-        with open(path, encoding="utf-8") as f:
-            words = f.read().split()
-        with open(lines + ".part", "w", encoding="utf-8") as out:
-            for i in range(0, len(words), 1000):
-                out.write(" ".join(words[i:i + 1000]) + "\n")
-        os.rename(lines + ".part", lines)
-    return lines
+    """The corpus in lines of 1,000 tokens: gensim's corpus_file mode reads lines, and the
+    iterable yields one list per line."""
+    return corpus_in_lines(corpus_file(name, work), work)
 
 
 def run_script(script, args, env):

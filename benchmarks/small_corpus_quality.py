@@ -33,7 +33,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.normpath(os.path.join(ROOT, "..", "shared", "data"))
+from corpora import DATA, corpus_file, corpus_in_lines  # noqa: E402 (beside this script)
 EMBEDKIT = os.path.join(ROOT, "build", "bin", "embedkit")
 
 # gensim: argv = corpus (lines of 1000 words), output, model, settings, lr, threads, seed.
@@ -56,43 +56,8 @@ m.wv.save_word2vec_format(out)
 
 def prepare_corpus(name, workdir):
     """Returns (one-line corpus path, the same tokens in lines of 1000 words for gensim)."""
-    os.makedirs(workdir, exist_ok=True)
-    if os.path.exists(name):
-        path = name
-    elif ":" in name:
-        source, size = name.split(":", 1)
-        size = size.upper()
-        tokens = int(float(size.rstrip("MK")) * (1_000_000 if size.endswith("M") else 1000))
-        path = os.path.join(workdir, f"{source}-{size}")
-        if not os.path.exists(path):
-            # ~5.3 bytes a token: read a little more than needed, keep the first `tokens` words.
-            if source == "gutenberg":
-                raw = subprocess.run(f"xz -dc {shlex.quote(os.path.join(DATA, 'gutenberg100m.xz'))} | head -c {tokens * 7}",
-                                     shell=True, capture_output=True, check=True).stdout
-            else:
-                with open(os.path.join(DATA, source), "rb") as f:
-                    raw = f.read(tokens * 7)
-            words = raw.split()[:tokens]
-            with open(path + ".part", "wb") as out:
-                out.write(b" ".join(words))
-            os.rename(path + ".part", path)
-    elif name == "gutenberg100m":
-        path = os.path.join(workdir, "gutenberg100m")
-        if not os.path.exists(path):
-            with open(path + ".part", "wb") as out:
-                subprocess.run(["xz", "-dc", os.path.join(DATA, "gutenberg100m.xz")], stdout=out, check=True)
-            os.rename(path + ".part", path)
-    else:
-        path = os.path.join(DATA, name)
-    lines = os.path.join(workdir, os.path.basename(path) + ".lines")
-    if not os.path.exists(lines):
-        with open(path, "rb") as f:
-            words = f.read().split()
-        with open(lines + ".part", "wb") as out:
-            for i in range(0, len(words), 1000):
-                out.write(b" ".join(words[i:i + 1000]) + b"\n")
-        os.rename(lines + ".part", lines)
-    return path, lines
+    path = corpus_file(name, workdir)
+    return path, corpus_in_lines(path, workdir)
 
 
 def evaluate(vectors):

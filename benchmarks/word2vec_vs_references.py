@@ -25,7 +25,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.normpath(os.path.join(ROOT, "..", "shared", "data"))
+from corpora import DATA, corpus_file, corpus_in_lines  # noqa: E402 (beside this script)
 EMBEDKIT = os.path.join(ROOT, "build", "bin", "embedkit")
 
 GENSIM_SCRIPT = r"""
@@ -44,26 +44,8 @@ model.wv.save_word2vec_format(out)
 
 def prepare_corpus(name, workdir):
     """Returns (path of the one-line corpus, path of the same tokens in lines of 1000 words)."""
-    if os.path.exists(name):
-        path = name
-    elif name == "gutenberg100m":
-        path = os.path.join(workdir, "gutenberg100m")
-        if not os.path.exists(path):
-            with open(path + ".part", "wb") as out:
-                subprocess.run(["xz", "-dc", os.path.join(DATA, "gutenberg100m.xz")], stdout=out, check=True)
-            os.rename(path + ".part", path)
-    else:
-        path = os.path.join(DATA, name)
-    lines = os.path.join(workdir, os.path.basename(path) + ".lines")
-    if not os.path.exists(lines):
-        with open(path, "r", encoding="utf-8") as f:
-            words = f.read().split()
-        with open(lines + ".part", "w", encoding="utf-8") as out:
-            for i in range(0, len(words), 1000):
-                out.write(" ".join(words[i:i + 1000]))
-                out.write("\n")
-        os.rename(lines + ".part", lines)
-    return path, lines
+    path = corpus_file(name, workdir)
+    return path, corpus_in_lines(path, workdir)
 
 
 def timed(cmd, log):
