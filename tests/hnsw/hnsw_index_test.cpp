@@ -8,6 +8,7 @@
 #include <embedkit/search/topk_index.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/checksummed_files.hpp"
 #include "support/test_files.hpp"
 
 #include <catch2/catch.hpp>
@@ -228,20 +229,10 @@ TEST_CASE("the HNSW reader rejects truncated, corrupt and lying files", "[hnsw][
         }
         return std::string("accepted");
     };
-    // Re-seals a modified file with a valid checksum, so only the structural checks can catch it.
-    const auto sealed = [](std::string bytes) {
-        embedkit::detail::Checksum64 sum;
-        sum.update(bytes.data(), bytes.size() - 8);
-        const std::uint64_t v = sum.value();
-        std::memcpy(&bytes[bytes.size() - 8], &v, 8);
-        return bytes;
-    };
-    const auto put64 = [](std::string bytes, std::size_t at, std::uint64_t v) {
-        std::memcpy(&bytes[at], &v, 8);
-        return bytes;
-    };
+    using embedkit::testing::resealed;
+    using embedkit::testing::with_u64;
     CHECK(error_of(good) == "accepted");
-    CHECK_THAT(error_of(sealed(good)), Catch::Equals("accepted"));
+    CHECK_THAT(error_of(resealed(good)), Catch::Equals("accepted"));
     for (std::size_t cut : {std::size_t{0}, std::size_t{5}, std::size_t{20}, std::size_t{70}, good.size() / 2, good.size() - 1}) {
         INFO("cut at " << cut);
         CHECK_THAT(error_of(good.substr(0, cut)), Catch::Contains("truncated file"));
@@ -258,25 +249,25 @@ TEST_CASE("the HNSW reader rejects truncated, corrupt and lying files", "[hnsw][
     CHECK_THAT(error_of(good + "x"), Catch::Contains("unexpected bytes after the checksum"));
     // Header: magic 8, version 4, metric 4, then dim at 16 and rows at 24 (int64).
     // One more row than there is: the 61st label is read from the graph, which then does not fit.
-    CHECK_THAT(error_of(sealed(put64(good, 24, 61))), Catch::Contains("does not match"));
-    CHECK_THAT(error_of(sealed(put64(good, 16, 5))), Catch::Contains("layout does not match"));
-    CHECK_THAT(error_of(sealed(put64(good, 16, 0))), Catch::Contains("dimension 0"));
-    CHECK_THAT(error_of(sealed(put64(good, 24, std::uint64_t{1} << 40))), Catch::Contains("row count"));
+    CHECK_THAT(error_of(resealed(with_u64(good, 24, 61))), Catch::Contains("does not match"));
+    CHECK_THAT(error_of(resealed(with_u64(good, 16, 5))), Catch::Contains("layout does not match"));
+    CHECK_THAT(error_of(resealed(with_u64(good, 16, 0))), Catch::Contains("dimension 0"));
+    CHECK_THAT(error_of(resealed(with_u64(good, 24, std::uint64_t{1} << 40))), Catch::Contains("row count"));
     // The graph follows the labels: "x0".."x59" with 4-byte lengths.
     std::size_t graph = 8 + 4 + 4 + 8 * 6 + 1;
     for (int i = 0; i < 60; ++i) graph += 4 + 1 + std::to_string(i).size();
-    CHECK_THAT(error_of(sealed(put64(good, graph + 16, 59))), Catch::Contains("row count does not match"));
+    CHECK_THAT(error_of(resealed(with_u64(good, graph + 16, 59))), Catch::Contains("row count does not match"));
     const std::size_t level0 = graph + 6 * 8 + 4 + 4 + 3 * 8 + 8 + 8;
     std::string link = good;
     const std::uint32_t far = 1000;
     std::memcpy(&link[level0 + 4], &far, 4);  // row 0's first neighbour
-    CHECK_THAT(error_of(sealed(link)), Catch::Contains("links to row 1000"));
+    CHECK_THAT(error_of(resealed(link)), Catch::Contains("links to row 1000"));
     std::string count = good;
     const std::uint16_t many = 9;  // more links than 2 m
     std::memcpy(&count[level0], &many, 2);
-    CHECK_THAT(error_of(sealed(count)), Catch::Contains("bad link list"));
+    CHECK_THAT(error_of(resealed(count)), Catch::Contains("bad link list"));
     std::string deleted = good;
     deleted[level0 + 2] = 1;  // hnswlib's deletion mark
-    CHECK_THAT(error_of(sealed(deleted)), Catch::Contains("bad link list"));
+    CHECK_THAT(error_of(resealed(deleted)), Catch::Contains("bad link list"));
     CHECK_THROWS_WITH(HnswIndex::load(dir.file("missing.hnsw")), Catch::Contains("cannot open"));
 }

@@ -10,6 +10,7 @@
 #include <embedkit/detail/rng.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/checksummed_files.hpp"
 #include "support/test_files.hpp"
 
 #include <catch2/catch.hpp>
@@ -161,17 +162,8 @@ TEST_CASE("compressed vectors save and load, and their reader rejects bad files"
         }
         return std::string("accepted");
     };
-    const auto sealed = [](std::string bytes) {
-        embedkit::detail::Checksum64 sum;
-        sum.update(bytes.data(), bytes.size() - 8);
-        const std::uint64_t v = sum.value();
-        std::memcpy(&bytes[bytes.size() - 8], &v, 8);
-        return bytes;
-    };
-    const auto put64 = [](std::string bytes, std::size_t at, std::uint64_t v) {
-        std::memcpy(&bytes[at], &v, 8);
-        return bytes;
-    };
+    using embedkit::testing::resealed;
+    using embedkit::testing::with_u64;
     CHECK(error_of(good) == "accepted");
     for (std::size_t cut : {std::size_t{3}, std::size_t{30}, good.size() / 2, good.size() - 2}) {
         CHECK_THAT(error_of(good.substr(0, cut)), Catch::Contains("truncated file"));
@@ -186,14 +178,14 @@ TEST_CASE("compressed vectors save and load, and their reader rejects bad files"
     CHECK_THAT(error_of(good + "!"), Catch::Contains("unexpected bytes"));
     // Header: magic 8, version 4, kind 4, metric 4, rows at 20, dim at 28, label flag at 36;
     // then subvectors at 37 and centroids at 45 (no labels here).
-    CHECK_THAT(error_of(sealed(put64(good, 20, 1u << 30))), Catch::Contains("truncated file"));
-    CHECK_THAT(error_of(sealed(put64(good, 28, 7))), Catch::Contains("does not divide the dimension 7"));
-    CHECK_THAT(error_of(sealed(put64(good, 45, 257))), Catch::Contains("outside [1, 256]"));
-    CHECK(error_of(sealed(put64(good, 45, 3))) != "accepted");  // a lying centroid count
+    CHECK_THAT(error_of(resealed(with_u64(good, 20, 1u << 30))), Catch::Contains("truncated file"));
+    CHECK_THAT(error_of(resealed(with_u64(good, 28, 7))), Catch::Contains("does not divide the dimension 7"));
+    CHECK_THAT(error_of(resealed(with_u64(good, 45, 257))), Catch::Contains("outside [1, 256]"));
+    CHECK(error_of(resealed(with_u64(good, 45, 3))) != "accepted");  // a lying centroid count
     // 100 rows train 100 centroids: a code of 200 names none.
     PqVectors(data.topRows(100), Metric::dot, o).save(dir.file("small.pq"));
     std::string code = embedkit::testing::file_bytes(dir.file("small.pq"));
     code[code.size() - 9] = static_cast<char>(200);  // the last code
-    CHECK_THAT(error_of(sealed(code)), Catch::Contains("names centroid 200 of 100"));
+    CHECK_THAT(error_of(resealed(code)), Catch::Contains("names centroid 200 of 100"));
     CHECK_THROWS_WITH(Int8Vectors::load(dir.file("missing")), Catch::Contains("cannot open"));
 }
