@@ -45,7 +45,8 @@ void write_rows(const RowMatrix<float>& rows, bool word2vec) {
     for (Eigen::Index i = 0; i < rows.rows(); ++i) {
         if (word2vec) fmt::format_to(std::back_inserter(out), "{} ", i + 1);
         for (Eigen::Index j = 0; j < rows.cols(); ++j) {
-            fmt::format_to(std::back_inserter(out), j == 0 ? "{}" : " {}", rows(i, j));
+            if (j > 0) out.push_back(' ');
+            fmt::format_to(std::back_inserter(out), "{}", rows(i, j));
         }
         out.push_back('\n');
         if (out.size() > (1u << 16)) {
