@@ -154,13 +154,7 @@ TEST_CASE("compressed vectors save and load, and their reader rejects bad files"
     const std::string good = embedkit::testing::file_bytes(dir.file("v.pq"));
     const std::string path = dir.file("bad.pq");
     const auto error_of = [&](const std::string& bytes) {
-        embedkit::testing::put_file(path, bytes);
-        try {
-            (void)PqVectors::load(path);
-        } catch (const embedkit::io_error& e) {
-            return std::string(e.what());
-        }
-        return std::string("accepted");
+        return embedkit::testing::read_error(path, bytes, [](const std::string& p) { (void)PqVectors::load(p); });
     };
     using embedkit::testing::resealed;
     using embedkit::testing::with_u64;

@@ -4,6 +4,7 @@
 #include <embedkit/search/passage_embedder.hpp>
 
 #include "support/temp_dir.hpp"
+#include "support/test_files.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -148,18 +149,8 @@ TEST_CASE("PassageEmbedder rejects bad options and bad component files", "[searc
 
     PassageEmbedder<double> sif(embedkit::word_source(f.vectors, &f.counts), PassageOptions{});
     embedkit::testing::TempDir dir;
-    const auto write = [&](const std::string& text) {
-        const std::string path = dir.file("bad.sif");
-        std::ofstream(path, std::ios::binary) << text;
-        return path;
-    };
     const auto message = [&](const std::string& text) {
-        try {
-            sif.load_component(write(text));
-        } catch (const embedkit::io_error& e) {
-            return std::string(e.what());
-        }
-        return std::string("accepted");
+        return embedkit::testing::read_error(dir.file("bad.sif"), text, [&](const std::string& p) { sif.load_component(p); });
     };
     CHECK_THAT(message("hello 1\n"), Catch::Contains("line 1: not an embedkit SIF component file"));
     CHECK_THAT(message("embedkit-sif-component 2\n"), Catch::Contains("version 2 is not supported"));
